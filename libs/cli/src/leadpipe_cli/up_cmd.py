@@ -1,0 +1,106 @@
+"""``leadpipe up``: the whole pipeline on one machine.
+
+Uses ``LEADPIPE_NATS_URL`` / ``LEADPIPE_DATABASE_URL`` when set, otherwise embedded NATS and
+Postgres under the data directory; applies setup; starts every installed service as a
+supervised child process with its log in ``<data dir>/logs``; waits for each to be ready;
+and stops everything cleanly on Ctrl-C or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+from rich.console import Console
+from rich.table import Table
+
+from leadpipe_cli.infra import Infrastructure
+from leadpipe_cli.plugins import service_definitions, service_module
+from leadpipe_cli.setup_cmd import run_setup
+from leadpipe_cli.supervisor import Child, Supervisor
+
+console = Console(stderr=True)
+
+
+def build_children(infra: Infrastructure, data_dir: Path, ops_base_port: int) -> list[Child]:
+    """One child per installed service, each with its own ops port and log file."""
+    children: list[Child] = []
+    for index, (name, definition) in enumerate(service_definitions().items()):
+        port = ops_base_port + index
+        env = {
+            **os.environ,
+            "LEADPIPE_NATS_URL": infra.nats_url,
+            "LEADPIPE_DATABASE_URL": infra.database_url,
+            "LEADPIPE_OPS_HOST": "127.0.0.1",
+            "LEADPIPE_OPS_PORT": str(port),
+        }
+        children.append(
+            Child(
+                name=name,
+                argv=[sys.executable, "-m", service_module(definition)],
+                env=env,
+                log_path=data_dir / "logs" / f"{name}.log",
+                ops_port=port,
+            )
+        )
+    return children
+
+
+async def _ready(session: aiohttp.ClientSession, port: int) -> bool:
+    try:
+        async with session.get(f"http://127.0.0.1:{port}/readyz") as response:
+            return response.status == 200
+    except (aiohttp.ClientError, TimeoutError):
+        return False
+
+
+async def wait_until_ready(children: list[Child], timeout: float) -> dict[str, bool]:
+    """Poll every child's /readyz until all answer 200 or ``timeout`` passes."""
+    deadline = time.monotonic() + timeout
+    ready = {child.name: False for child in children}
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
+        while time.monotonic() < deadline and not all(ready.values()):
+            for child in children:
+                if not ready[child.name] and child.ops_port is not None:
+                    ready[child.name] = await _ready(session, child.ops_port)
+            await asyncio.sleep(0.25)
+    return ready
+
+
+async def run_up(infra: Infrastructure, data_dir: Path, ops_base_port: int) -> int:
+    """Run until interrupted; returns the process exit code."""
+    for line in infra.embedded:
+        console.print(f"[green]embedded[/green] {line}")
+    for line in await run_setup(infra.nats_url, infra.database_url):
+        console.print(f"[green]setup[/green] {line}")
+    children = build_children(infra, data_dir, ops_base_port)
+    supervisor = Supervisor(children)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    supervisor.start()
+    try:
+        ready = await wait_until_ready(children, timeout=120)
+        table = Table(title="Leadpipe services")
+        for column in ("service", "ready", "ops port", "log"):
+            table.add_column(column)
+        for child in children:
+            state = "[green]yes[/green]" if ready[child.name] else "[red]no[/red]"
+            table.add_row(child.name, state, str(child.ops_port), str(child.log_path))
+        console.print(table)
+        if all(ready.values()):
+            console.print("[bold green]all services ready[/bold green] — Ctrl-C stops everything")
+        else:
+            console.print("[bold red]some services are not ready[/bold red]; see their logs")
+        await stop.wait()
+    finally:
+        console.print("stopping services …")
+        await supervisor.stop()
+    console.print("stopped")
+    return 0

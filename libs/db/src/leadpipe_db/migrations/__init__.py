@@ -1,0 +1,1 @@
+"""Core migrations applied to every service schema before its own."""

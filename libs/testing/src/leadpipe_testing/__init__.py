@@ -1,0 +1,12 @@
+"""Test support shared by every package's tests (a dev-only dependency).
+
+- ``plugin``: pytest fixtures for a real NATS JetStream server and a real Postgres, chosen in
+  order: explicit URLs (``LEADPIPE_TEST_NATS_URL`` / ``LEADPIPE_TEST_DATABASE_URL``), then
+  testcontainers when a Docker engine answers, then embedded servers on free ports in temp dirs.
+- ``poll``: bounded polling instead of sleeps.
+- ``strategies``: Hypothesis strategies for every contract.
+"""
+
+from leadpipe_testing.poll import poll_until
+
+__all__ = ["poll_until"]

@@ -1,0 +1,9 @@
+"""ch-gateway settings, from ``LEADPIPE_*`` environment variables."""
+
+from leadpipe_runtime import BaseSettings
+
+
+class Settings(BaseSettings, frozen=True, kw_only=True):
+    """Settings of ch-gateway; see ``BaseSettings`` for the shared ones."""
+
+    ops_port: int = 9102

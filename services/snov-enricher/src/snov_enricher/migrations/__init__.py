@@ -1,0 +1,1 @@
+"""SQL migrations of the snov_enricher schema, applied in order at start-up and by setup."""

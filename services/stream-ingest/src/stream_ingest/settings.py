@@ -1,0 +1,9 @@
+"""stream-ingest settings, from ``LEADPIPE_*`` environment variables."""
+
+from leadpipe_runtime import BaseSettings
+
+
+class Settings(BaseSettings, frozen=True, kw_only=True):
+    """Settings of stream-ingest; see ``BaseSettings`` for the shared ones."""
+
+    ops_port: int = 9101

@@ -1,0 +1,82 @@
+"""`leadpipe up` brings every service to ready on embedded infrastructure and stops cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from leadpipe_bus import SERVICES
+from leadpipe_embedded import free_port
+from leadpipe_testing import poll_until
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+async def _all_ready(ports: list[int]) -> bool:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
+        for port in ports:
+            try:
+                async with session.get(f"http://127.0.0.1:{port}/readyz") as response:
+                    if response.status != 200:
+                        return False
+            except (aiohttp.ClientError, TimeoutError):
+                return False
+    return True
+
+
+@pytest.mark.timeout(240)
+async def test_leadpipe_up_brings_all_seven_services_to_ready_and_stops_on_ctrl_c(
+    tmp_path: Path,
+) -> None:
+    base = free_port()
+    while not all(_free(port) for port in range(base, base + len(SERVICES))):
+        base = free_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("LEADPIPE_NATS_URL", "LEADPIPE_DATABASE_URL")
+    }
+    env["LEADPIPE_DATA_DIR"] = str(tmp_path / "data")
+    leadpipe = Path(sys.executable).parent / "leadpipe"
+    process = await asyncio.create_subprocess_exec(
+        str(leadpipe),
+        "up",
+        "--ops-base-port",
+        str(base),
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    ports = [base + index for index in range(len(SERVICES))]
+    try:
+        await poll_until(lambda: _all_ready(ports), timeout=150, message="all services ready")
+        logs = sorted(p.name for p in (tmp_path / "data" / "logs").iterdir())
+        assert logs == sorted(f"{name}.log" for name in SERVICES)
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+    text = output.decode()
+    assert process.returncode == 0, text
+    assert "all services ready" in text
+    assert "stopped" in text
+    for name in SERVICES:
+        log = (tmp_path / "data" / "logs" / f"{name}.log").read_text()
+        assert '"msg":"stopped","exit_code":0' in log, (
+            f"{name} did not stop cleanly:\n{log[-2000:]}"
+        )
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
