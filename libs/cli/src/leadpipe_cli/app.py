@@ -70,9 +70,10 @@ def dlq_list(
     namespace: Namespace = "",
     consumer: Annotated[str | None, typer.Option(help="Only this durable consumer.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many records.")] = 1_000,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
     """List dead-lettered messages with their consumer, subject and error."""
-    asyncio.run(_list(nats_url, namespace, consumer, limit))
+    asyncio.run(_list(nats_url, namespace, consumer, limit, as_json))
 
 
 @dlq.command("retry")

@@ -2,25 +2,52 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+
+import msgspec
 import typer
+from nats.aio.client import Client as NatsClient
 from rich.console import Console
 from rich.table import Table
 
-from leadpipe_bus import Publisher, Topology, connect, list_dead_letters, retry_dead_letter
+from leadpipe_bus import (
+    ConnectionState,
+    Publisher,
+    Topology,
+    connect,
+    list_dead_letters,
+    retry_dead_letter,
+)
 
 dlq = typer.Typer(help="Inspect and retry dead-lettered messages.", no_args_is_help=True)
 console = Console()
 
 
-async def _list(nats_url: str, namespace: str, consumer: str | None, limit: int) -> None:
-    client = await connect(nats_url, name="leadpipe-dlq", initial_timeout=10)
+@contextlib.asynccontextmanager
+async def _client(nats_url: str) -> AsyncIterator[NatsClient]:
+    state = ConnectionState()
+    client = await connect(nats_url, name="leadpipe-dlq", state=state, initial_timeout=10)
     try:
+        yield client
+    finally:
+        state.closing = True
+        await client.close()
+
+
+async def _list(
+    nats_url: str, namespace: str, consumer: str | None, limit: int, as_json: bool
+) -> None:
+    async with _client(nats_url) as client:
         topology = Topology(namespace)
         records = await list_dead_letters(
             client.jetstream(), topology.stream_name("DEADLETTER"), consumer=consumer, limit=limit
         )
-    finally:
-        await client.close()
+    if as_json:
+        for sequence, record in records:
+            line = msgspec.json.encode({"seq": sequence, **msgspec.to_builtins(record)})
+            typer.echo(line.decode())
+        return
     table = Table(title=f"{len(records)} dead letter(s)")
     for column in ("seq", "consumer", "subject", "stream seq", "deliveries", "error"):
         table.add_column(column)
@@ -39,8 +66,7 @@ async def _list(nats_url: str, namespace: str, consumer: str | None, limit: int)
 async def _retry(
     nats_url: str, namespace: str, sequences: list[int], consumer: str | None, retry_all: bool
 ) -> int:
-    client = await connect(nats_url, name="leadpipe-dlq", initial_timeout=10)
-    try:
+    async with _client(nats_url) as client:
         js = client.jetstream()
         topology = Topology(namespace)
         stream = topology.stream_name("DEADLETTER")
@@ -51,5 +77,3 @@ async def _retry(
             await retry_dead_letter(js, publisher, stream, sequence)
             console.print(f"retried dead letter {sequence}")
         return len(sequences)
-    finally:
-        await client.close()
