@@ -44,9 +44,13 @@ def setup(
     nats_url: NatsUrl = "nats://127.0.0.1:4222",
     database_url: DatabaseUrl = "postgresql://postgres@127.0.0.1:5432/postgres",
     namespace: Namespace = "",
+    replicas: Annotated[
+        int,
+        typer.Option(envvar="LEADPIPE_STREAM_REPLICAS", help="JetStream replicas per stream."),
+    ] = 1,
 ) -> None:
     """Create or update every stream and consumer, and migrate every service schema."""
-    for line in asyncio.run(run_setup(nats_url, database_url, namespace)):
+    for line in asyncio.run(run_setup(nats_url, database_url, namespace, replicas=replicas)):
         console.print(line)
 
 

@@ -7,7 +7,9 @@ from leadpipe_cli.plugins import service_definitions
 from leadpipe_db import Database
 
 
-async def run_setup(nats_url: str, database_url: str, namespace: str = "") -> list[str]:
+async def run_setup(
+    nats_url: str, database_url: str, namespace: str = "", *, replicas: int = 1
+) -> list[str]:
     """Apply the whole topology and all migrations; idempotent.
 
     Returns:
@@ -18,9 +20,10 @@ async def run_setup(nats_url: str, database_url: str, namespace: str = "") -> li
     client = await connect(nats_url, name="leadpipe-setup", state=state, initial_timeout=30)
     try:
         topology = Topology(namespace)
-        await apply_topology(client.jetstream(), topology)
+        await apply_topology(client.jetstream(), topology, replicas=replicas)
         report.append(
-            f"streams: {len(topology.streams)} declared; consumers: {len(topology.consumers)}"
+            f"streams: {len(topology.streams)} declared ({replicas} replica(s)); "
+            f"consumers: {len(topology.consumers)}"
         )
     finally:
         state.closing = True

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 
 import pytest
 from typer.testing import CliRunner
 
-from leadpipe_bus import DeadLetterWriter, Publisher, Topology, apply_topology, connect
+from leadpipe_bus import SERVICES, DeadLetterWriter, Publisher, Topology, apply_topology, connect
 from leadpipe_cli.app import app
 from leadpipe_contracts import utcnow
 from leadpipe_contracts.companies import CompanyRecheckRequested
@@ -44,13 +45,16 @@ def test_setup_twice_declares_streams_and_migrates_every_service_schema(
     ]
     first = runner.invoke(app, args)
     assert first.exit_code == 0, first.output
-    assert "streams: 12 declared" in first.output
-    assert (
-        "officer-fetcher: schema " + namespace + "_officer_fetcher, 1 migration(s)" in first.output
-    )
+    assert "streams: 12 declared (1 replica(s))" in first.output
+    pattern = r"^([a-z-]+): schema (\w+), (\d+) migration\(s\) applied$"
+    applied = re.findall(pattern, first.output, re.MULTILINE)
+    assert {name for name, _, _ in applied} == set(SERVICES)
+    for _, schema, count in applied:
+        assert schema.startswith(namespace + "_")
+        assert int(count) >= 1
     second = runner.invoke(app, args)
     assert second.exit_code == 0, second.output
-    assert "0 migration(s) applied" in second.output
+    assert second.output.count(" 0 migration(s) applied") == len(SERVICES)
 
 
 async def _dead_letter(nats_url: str, namespace: str) -> None:
