@@ -12,6 +12,7 @@ import typer
 from leadpipe_cli.dlq_cmd import _list, _retry, dlq
 from leadpipe_cli.infra import infrastructure
 from leadpipe_cli.plugins import register_plugin_commands
+from leadpipe_cli.replay_cmd import parse_since, run_replay
 from leadpipe_cli.setup_cmd import run_setup
 from leadpipe_cli.up_cmd import console, run_up
 
@@ -66,6 +67,41 @@ def up(
     with infrastructure(data_dir) as infra:
         code = asyncio.run(run_up(infra, data_dir, ops_base_port))
     raise typer.Exit(code)
+
+
+@app.command("replay")
+def replay_command(
+    service: Annotated[str, typer.Argument(help="Service whose consumers receive the history.")],
+    since: Annotated[
+        str | None, typer.Option(help="ISO 8601 time, or relative like 30m, 2h, 7d.")
+    ] = None,
+    from_seq: Annotated[int | None, typer.Option(help="First stream sequence to replay.")] = None,
+    subject: Annotated[
+        str | None, typer.Option(help="Only the consumers that receive this subject.")
+    ] = None,
+    nats_url: NatsUrl = "nats://127.0.0.1:4222",
+    namespace: Namespace = "",
+) -> None:
+    """Re-deliver history to a service's consumers; being idempotent, its state ends identical."""
+    if (since is None) == (from_seq is None):
+        raise typer.BadParameter("give exactly one of --since or --from-seq")
+    try:
+        moment = parse_since(since) if since is not None else None
+        results = asyncio.run(
+            run_replay(
+                nats_url,
+                namespace,
+                service,
+                since=moment,
+                from_sequence=from_seq,
+                subject=subject,
+            )
+        )
+    except (ValueError, KeyError) as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    for result in results:
+        where = f"from sequence {result.sequence}" if result.sequence else "nothing to replay"
+        console.print(f"{result.durable} on {result.stream}: {where}")
 
 
 @dlq.command("list")

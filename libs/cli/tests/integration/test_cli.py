@@ -103,3 +103,36 @@ def test_dlq_retry_without_sequences_or_all_is_refused() -> None:
     result = runner.invoke(app, ["dlq", "retry"])
     assert result.exit_code != 0
     assert "give sequence numbers or --all" in result.output
+
+
+def test_replay_needs_exactly_one_starting_point() -> None:
+    result = runner.invoke(app, ["replay", "crm-sync"])
+    assert result.exit_code != 0
+    assert "exactly one of --since or --from-seq" in result.output
+
+
+def test_replay_resets_every_consumer_of_the_service(
+    nats_url: str, database_url: str, namespace: str
+) -> None:
+    setup = runner.invoke(
+        app,
+        [
+            "setup",
+            "--nats-url",
+            nats_url,
+            "--database-url",
+            database_url,
+            "--namespace",
+            namespace,
+        ],
+    )
+    assert "streams: 12 declared" in setup.output
+    result = runner.invoke(
+        app,
+        ["replay", "crm-sync", "--from-seq", "1", "--nats-url", nats_url, "--namespace", namespace],
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{namespace}-crm-sync-contacts on {namespace.upper()}_CONTACTS: from sequence 1"
+        in result.output
+    )

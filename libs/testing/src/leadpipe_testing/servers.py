@@ -54,7 +54,7 @@ def nats_server(work_dir: Path) -> Iterator[str]:
         from testcontainers.core.container import DockerContainer
         from testcontainers.core.waiting_utils import wait_for_logs
 
-        container = DockerContainer("nats:2.11-alpine").with_command("-js").with_exposed_ports(4222)
+        container = DockerContainer("nats:2.15-alpine").with_command("-js").with_exposed_ports(4222)
         with container:
             wait_for_logs(container, "Server is ready", timeout=60)
             host, port = container.get_container_host_ip(), container.get_exposed_port(4222)
