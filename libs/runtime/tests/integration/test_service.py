@@ -131,10 +131,14 @@ async def test_handled_event_changes_state_once_and_its_result_is_relayed(
     assert await poll_until(relayed, message="outbox relayed the event") == 1
     count = await service.db.pool.fetchval("SELECT count(*) FROM seen")
     assert count == 1
-    unpublished = await service.db.pool.fetchval(
-        "SELECT count(*) FROM outbox WHERE published_at IS NULL"
-    )
-    assert unpublished == 0
+
+    async def outbox_drained() -> bool:
+        unpublished = await service.db.pool.fetchval(
+            "SELECT count(*) FROM outbox WHERE published_at IS NULL"
+        )
+        return unpublished == 0
+
+    await poll_until(outbox_drained, message="outbox rows marked published")
 
 
 async def test_topology_applied_by_the_service_is_stable_when_applied_again(

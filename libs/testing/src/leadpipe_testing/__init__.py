@@ -4,9 +4,11 @@
   order: explicit URLs (``LEADPIPE_TEST_NATS_URL`` / ``LEADPIPE_TEST_DATABASE_URL``), then
   testcontainers when a Docker engine answers, then embedded servers on free ports in temp dirs.
 - ``poll``: bounded polling instead of sleeps.
+- ``faultproxy``: a loopback TCP proxy that injects latency, stalls, outages and cuts.
 - ``strategies``: Hypothesis strategies for every contract.
 """
 
+from leadpipe_testing.faultproxy import FaultProxy
 from leadpipe_testing.poll import poll_until
 
-__all__ = ["poll_until"]
+__all__ = ["FaultProxy", "poll_until"]
