@@ -8,7 +8,7 @@ runs it as a process; tests use ``Service`` directly to run one in-process.
 Start-up order: settings (fail fast) → logging/tracing → ops port (alive, not ready) → NATS
 (retried for ever) → Postgres (retried for ever) → migrations → streams and the service's own
 consumers → ``build`` → consumers, tasks and the outbox relay → ready. SIGTERM/SIGINT: stop
-fetching, give in-flight handlers ``shutdown_grace_seconds``, cancel tasks, drain NATS, close the
+fetching, give in-flight handlers ``shutdown_grace_seconds``, cancel tasks, flush NATS, close the
 pool. A background task that crashes stops the service with a non-zero exit so that its
 supervisor restarts it rather than leaving it half-working.
 """
@@ -228,8 +228,11 @@ class Service(Generic[S]):
                 log.exception("stop hook failed")
         self._connection.closing = True
         if self._nats is not None and not self._nats.is_closed:
+            # Consumers are already unsubscribed, so flushing outgoing acks and publishes is all
+            # that is left to do; drain() would re-drain the closed subscriptions and leave an
+            # unretrieved exception behind.
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._nats.drain(), timeout=5)
+                await self._nats.flush(timeout=5)
             with contextlib.suppress(Exception):
                 await self._nats.close()
         await self.db.close()
