@@ -22,18 +22,22 @@ from rich.table import Table
 from leadpipe_cli.infra import Infrastructure
 from leadpipe_cli.plugins import service_definitions, service_module
 from leadpipe_cli.setup_cmd import run_setup
+from leadpipe_cli.simulated import Simulated, simulators_for_missing_keys
 from leadpipe_cli.supervisor import Child, Supervisor
 
 console = Console(stderr=True)
 
 
-def build_children(infra: Infrastructure, data_dir: Path, ops_base_port: int) -> list[Child]:
+def build_children(
+    infra: Infrastructure, data_dir: Path, ops_base_port: int, simulated: Simulated
+) -> list[Child]:
     """One child per installed service, each with its own ops port and log file."""
     children: list[Child] = []
     for index, (name, definition) in enumerate(service_definitions().items()):
         port = ops_base_port + index
         env = {
             **os.environ,
+            **simulated.env,
             "LEADPIPE_NATS_URL": infra.nats_url,
             "LEADPIPE_DATABASE_URL": infra.database_url,
             "LEADPIPE_OPS_HOST": "127.0.0.1",
@@ -78,8 +82,11 @@ async def run_up(infra: Infrastructure, data_dir: Path, ops_base_port: int) -> i
         console.print(f"[green]embedded[/green] {line}")
     for line in await run_setup(infra.nats_url, infra.database_url):
         console.print(f"[green]setup[/green] {line}")
-    children = build_children(infra, data_dir, ops_base_port)
-    supervisor = Supervisor(children)
+    simulated = simulators_for_missing_keys(os.environ, data_dir)
+    for line in simulated.notes:
+        console.print(f"[yellow]simulated[/yellow] {line} (no API key configured)")
+    children = build_children(infra, data_dir, ops_base_port, simulated)
+    supervisor = Supervisor([*simulated.children, *children])
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
