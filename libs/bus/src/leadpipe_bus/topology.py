@@ -215,6 +215,12 @@ CONSUMERS: tuple[ConsumerSpec, ...] = (
     ConsumerSpec("snov-enricher", "officers", "OFFICERS", ("officers.listed",), max_ack_pending=64),
     ConsumerSpec("snov-enricher", "webhooks", "WEBHOOKS", ("webhooks.snov.>",)),
     ConsumerSpec("snov-enricher", "strikeoff-left", "COMPANIES", ("companies.strikeoff.left",)),
+    ConsumerSpec(
+        "snov-enricher",
+        "companies",
+        "COMPANIES",
+        ("companies.observed", "companies.strikeoff.entered"),
+    ),
     _privacy("snov-enricher"),
     _job_commands("snov-enricher"),
     # webhook-receiver keeps request logs only, but still answers erasure requests.

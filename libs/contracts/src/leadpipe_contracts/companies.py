@@ -90,6 +90,9 @@ class StrikeOffEntered(Event, frozen=True, kw_only=True, tag="company.strikeoff.
         signal: What revealed it: ``profile`` (status detail), ``filing`` (First Gazette notice),
             ``bulk`` (snapshot row) or ``rest`` (profile fetched through the gateway).
         entered_on: The Gazette/filing date when known, else the observation date.
+        etag: The company profile's etag at the observation when the source has one (stream,
+            REST); None for bulk rows. officer-fetcher skips a fresh officer list only while
+            this is unchanged.
     """
 
     company_number: str
@@ -99,6 +102,7 @@ class StrikeOffEntered(Event, frozen=True, kw_only=True, tag="company.strikeoff.
     kind: StrikeOffKind = StrikeOffKind.UNKNOWN
     entered_on: dt.date | None = None
     observed_at: dt.datetime
+    etag: str | None = None
 
 
 class StrikeOffLeft(Event, frozen=True, kw_only=True, tag="company.strikeoff.left.v1"):
