@@ -1,0 +1,3 @@
+"""crm-sync's adapters: the GoHighLevel client and the Postgres store."""
+
+__all__ = ["ghl", "store"]
