@@ -1,0 +1,374 @@
+"""Reading the read model: lists with keyset pages, details, statistics and analytics."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from query_api import domain
+from query_api.filters import (
+    CompanyFilter,
+    CompanyQuery,
+    LeadQuery,
+    Params,
+    keyset,
+    sort_expression,
+    where_companies,
+)
+
+COMPANY_COLUMNS: dict[str, str] = {
+    "company_number": "co.company_number",
+    "company_name": "co.company_name",
+    "company_status": "co.company_status",
+    "company_type": "co.company_type",
+    "strike_off": "co.strike_off",
+    "strike_off_kind": "co.strike_off_kind",
+    "entered_on": "co.entered_on",
+    "left_on": "co.left_on",
+    "left_reason": "co.left_reason",
+    "postcode": "co.postcode",
+    "postcode_area": "co.postcode_area",
+    "region": "co.region",
+    "sic_codes": "co.sic_codes",
+    "date_of_creation": "co.date_of_creation",
+    "accounts_overdue": "co.accounts_overdue",
+    "officer_count": "co.officer_count",
+    "domain": "co.domain",
+    "contact_count": "co.contact_count",
+    "synced_count": "co.synced_count",
+    "lead_score": "co.lead_score",
+}
+LEAD_COLUMNS: dict[str, str] = {
+    **COMPANY_COLUMNS,
+    "contact_key": "c.contact_key",
+    "first_name": "c.first_name",
+    "last_name": "c.last_name",
+    "role": "c.role",
+    "email": "c.email",
+    "smtp_status": "c.smtp_status",
+    "confidence": "c.confidence",
+    "officer_id": "c.officer_id",
+    "crm_contact_id": "c.crm_contact_id",
+    "sync_state": "c.sync_state",
+    "found_at": "c.found_at",
+}
+COMPANY_SUMMARY = list(COMPANY_COLUMNS)
+LEAD_SUMMARY = [
+    "contact_key",
+    "company_number",
+    "company_name",
+    "first_name",
+    "last_name",
+    "role",
+    "email",
+    "smtp_status",
+    "confidence",
+    "sync_state",
+    "crm_contact_id",
+    "strike_off",
+    "entered_on",
+    "region",
+    "domain",
+    "lead_score",
+]
+
+
+# How a column is written into CSV by Postgres (COPY … CSV), by field; the rest is text.
+_CSV_KINDS: dict[str, str] = {
+    "strike_off": "bool",
+    "accounts_overdue": "bool",
+    "sic_codes": "array",
+    "entered_on": "date",
+    "left_on": "date",
+    "date_of_creation": "date",
+    "found_at": "timestamp",
+    "officer_count": "number",
+    "contact_count": "number",
+    "synced_count": "number",
+    "lead_score": "number",
+    "confidence": "number",
+}
+
+
+def csv_cell(expression: str, kind: str) -> str:
+    """SQL rendering one column as a CSV cell.
+
+    Text a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab or CR first) gets a
+    leading ``'`` (CSV injection); lists are joined with ``;``; dates and times are ISO 8601;
+    booleans are ``true``/``false``.
+    """
+    if kind == "bool":
+        return f"CASE WHEN {expression} THEN 'true' WHEN NOT {expression} THEN 'false' END"
+    if kind == "date":
+        return f"to_char({expression}, 'YYYY-MM-DD')"
+    if kind == "timestamp":
+        return f"to_char({expression} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+    if kind == "number":
+        return expression
+    text = f"array_to_string({expression}, ';')" if kind == "array" else expression
+    return (
+        f"CASE WHEN left({text}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r')"
+        f" THEN '''' || {text} ELSE {text} END"
+    )
+
+
+def _select(columns: dict[str, str], fields: list[str], *, csv: bool = False) -> str:
+    if csv:
+        return ", ".join(
+            f"{csv_cell(columns[name], _CSV_KINDS.get(name, 'text'))} AS {name}" for name in fields
+        )
+    return ", ".join(f"{columns[name]} AS {name}" for name in fields)
+
+
+def _keys(sort: str) -> tuple[list[str], tuple[str, ...]]:
+    expression, kind = sort_expression(sort, "co.")
+    if sort == "company_number":
+        return [expression], (kind,)
+    return [expression, "co.company_number"], (kind, "text")
+
+
+def companies_statement(
+    query: CompanyFilter, fields: list[str], page: CompanyQuery | None, *, csv: bool = False
+) -> tuple[str, list[object], list[str]]:
+    """The SELECT of a company list (a page, or everything for an export).
+
+    ``csv`` renders every column as its CSV cell text (for ``COPY … TO STDOUT CSV``).
+
+    Returns:
+        SQL, bind values, and the names of extra key columns appended for the cursor.
+    """
+    params = Params()
+    conditions = where_companies(query, params, "co.")
+    key_names: list[str] = []
+    order = "co.company_number"
+    select = _select(COMPANY_COLUMNS, fields, csv=csv)
+    if page is not None:
+        keys, kinds = _keys(page.sort)
+        condition, order = keyset(page, params, keys, kinds)
+        if condition:
+            conditions.append(condition)
+        key_names = [f"_k{index}" for index in range(len(keys))]
+        select += ", " + ", ".join(
+            f"{key} AS {name}" for key, name in zip(keys, key_names, strict=True)
+        )
+    where = " AND ".join(conditions) or "true"
+    sql = f"SELECT {select} FROM companies co WHERE {where} ORDER BY {order}"  # noqa: S608 - fixed fragments
+    if page is not None:
+        sql += f" LIMIT {params.add(page.limit + 1)}"
+    return sql, params.values, key_names
+
+
+def leads_statement(
+    query: LeadQuery | CompanyFilter,
+    fields: list[str],
+    page: LeadQuery | None,
+    *,
+    csv: bool = False,
+) -> tuple[str, list[object], list[str]]:
+    """The SELECT of a lead list (contacts with their companies)."""
+    params = Params()
+    conditions = ["c.found", *where_companies(query, params, "co.")]
+    smtp_status = getattr(query, "smtp_status", None)
+    if smtp_status:
+        conditions.append(f"c.smtp_status = {params.add(smtp_status)}")
+    key_names: list[str] = []
+    order = "co.company_number, c.contact_key"
+    select = _select(LEAD_COLUMNS, fields, csv=csv)
+    if page is not None:
+        keys, kinds = _keys(page.sort)
+        keys, kinds = [*keys, "c.contact_key"], (*kinds, "text")
+        condition, order = keyset(page, params, keys, kinds)
+        if condition:
+            conditions.append(condition)
+        key_names = [f"_k{index}" for index in range(len(keys))]
+        select += ", " + ", ".join(
+            f"{key} AS {name}" for key, name in zip(keys, key_names, strict=True)
+        )
+    where = " AND ".join(conditions)
+    sql = (
+        f"SELECT {select} FROM contacts c JOIN companies co USING (company_number)"  # noqa: S608 - fixed fragments
+        f" WHERE {where} ORDER BY {order}"
+    )
+    if page is not None:
+        sql += f" LIMIT {params.add(page.limit + 1)}"
+    return sql, params.values, key_names
+
+
+def _row(record: asyncpg.Record, hidden: list[str]) -> dict[str, Any]:
+    return {key: value for key, value in record.items() if key not in hidden}
+
+
+async def page_of(
+    connection: asyncpg.Connection,
+    sql: str,
+    values: list[object],
+    key_names: list[str],
+    limit: int,
+    cursor_sort: str,
+) -> dict[str, Any]:
+    """Run a paged statement: ``items`` and the ``next_cursor`` (None on the last page)."""
+    records = await connection.fetch(sql, *values)
+    more = len(records) > limit
+    records = records[:limit]
+    next_cursor = None
+    if more and records:
+        last = records[-1]
+        next_cursor = domain.encode_cursor(cursor_sort, [last[name] for name in key_names])
+    return {"items": [_row(record, key_names) for record in records], "next_cursor": next_cursor}
+
+
+async def company_detail(connection: asyncpg.Connection, number: str) -> dict[str, Any] | None:
+    """Everything the read model holds about one company, or None.
+
+    One round trip: the history and the contacts come back as JSON built by Postgres and are
+    passed through to the response undecoded (``msgspec.Raw``).
+    """
+    record = await connection.fetchrow(
+        f"SELECT {_select(COMPANY_COLUMNS, COMPANY_SUMMARY)}, co.status_detail,"  # noqa: S608 - fixed fragments
+        " co.address::text AS address, co.sic_sections, co.accounts_category,"
+        " co.confirmation_overdue, co.has_individual_director, co.domain_found,"
+        " co.strike_off_source,"
+        " (SELECT coalesce(json_agg(json_build_object('transition', h.transition,"
+        "   'on_date', h.on_date, 'kind', h.kind, 'reason', h.reason, 'source', h.source,"
+        "   'signal', h.signal, 'occurred_at', h.occurred_at)"
+        "   ORDER BY h.occurred_at, h.event_id), '[]')"
+        "  FROM strikeoff_history h WHERE h.company_number = co.company_number)::text AS history,"
+        " (SELECT coalesce(json_agg(json_build_object('contact_key', c.contact_key,"
+        "   'first_name', c.first_name, 'last_name', c.last_name, 'role', c.role,"
+        "   'email', c.email, 'smtp_status', c.smtp_status, 'confidence', c.confidence,"
+        "   'sync_state', c.sync_state, 'crm_contact_id', c.crm_contact_id)"
+        "   ORDER BY c.contact_key), '[]')"
+        "  FROM contacts c WHERE c.company_number = co.company_number AND c.found)::text"
+        "  AS contacts"
+        " FROM companies co WHERE co.company_number = $1",
+        number,
+    )
+    if record is None:
+        return None
+    detail = dict(record)
+    for name in ("address", "history", "contacts"):
+        value = detail[name]
+        detail[name] = None if value is None else msgspec.Raw(value.encode())
+    return detail
+
+
+async def officers_of(connection: asyncpg.Connection, number: str) -> list[dict[str, Any]] | None:
+    """The listed officers of a company (None when the company is unknown)."""
+    exists = await connection.fetchval(
+        "SELECT true FROM companies WHERE company_number = $1", number
+    )
+    if not exists:
+        return None
+    rows = await connection.fetch(
+        "SELECT officer_id, appointment_id, name, kind, role, surname, forenames, title,"
+        " appointed_on, resigned_on, birth_month, birth_year, nationality, occupation,"
+        " country_of_residence, address FROM officers WHERE company_number = $1"
+        " ORDER BY position",
+        number,
+    )
+    officers = []
+    for row in rows:
+        officer = dict(row)
+        officer["address"] = json.loads(officer["address"]) if officer["address"] else None
+        officers.append(officer)
+    return officers
+
+
+FUNNEL = (
+    ("strike_off_detected", "entered_on IS NOT NULL"),
+    ("officers_fetched", "officers_at IS NOT NULL"),
+    ("with_individual_director", "has_individual_director"),
+    ("domain_searched", "domain_found IS NOT NULL"),
+    ("domain_found", "coalesce(domain_found, false)"),
+    ("email_found", "contact_count > 0"),
+    ("synced_to_crm", "synced_count > 0"),
+)
+
+
+async def stats(connection: asyncpg.Connection) -> dict[str, Any]:
+    """Counts and the pipeline funnel."""
+    funnel_sql = ", ".join(f"count(*) FILTER (WHERE {cond}) AS {name}" for name, cond in FUNNEL)
+    row = await connection.fetchrow(
+        "SELECT count(*) AS companies, count(*) FILTER (WHERE strike_off) AS in_strike_off,"  # noqa: S608 - fixed fragments
+        " count(*) FILTER (WHERE NOT strike_off AND left_on IS NOT NULL) AS left_strike_off,"
+        f" {funnel_sql} FROM companies"
+    )
+    contacts = await connection.fetchrow(
+        "SELECT count(*) FILTER (WHERE found) AS contacts,"
+        " count(*) FILTER (WHERE found AND sync_state = 'synced') AS synced,"
+        " count(*) FILTER (WHERE sync_state = 'failed') AS sync_failed,"
+        " (SELECT count(*) FROM officers) AS officers FROM contacts"
+    )
+    assert row is not None
+    assert contacts is not None
+    return {
+        "companies": row["companies"],
+        "in_strike_off": row["in_strike_off"],
+        "left_strike_off": row["left_strike_off"],
+        "officers": contacts["officers"],
+        "contacts": contacts["contacts"],
+        "contacts_synced": contacts["synced"],
+        "contacts_sync_failed": contacts["sync_failed"],
+        "funnel": [{"stage": name, "companies": row[name]} for name, _ in FUNNEL],
+    }
+
+
+async def transitions(
+    connection: asyncpg.Connection, interval: str, start: dt.date, end: dt.date
+) -> list[dict[str, Any]]:
+    """Entries into and exits from strike-off per day, week or month."""
+    rows = await connection.fetch(
+        "SELECT date_trunc($1, on_date)::date AS period,"
+        " count(*) FILTER (WHERE transition = 'entered') AS entered,"
+        " count(*) FILTER (WHERE transition = 'left') AS left"
+        " FROM strikeoff_history WHERE on_date BETWEEN $2 AND $3 GROUP BY 1 ORDER BY 1",
+        interval,
+        start,
+        end,
+    )
+    return [dict(row) for row in rows]
+
+
+async def sectors(connection: asyncpg.Connection) -> list[dict[str, Any]]:
+    """Companies in strike-off per SIC section."""
+    rows = await connection.fetch(
+        "SELECT section, count(*) AS companies FROM companies, unnest(sic_sections) AS section"
+        " WHERE strike_off GROUP BY section ORDER BY companies DESC, section"
+    )
+    return [
+        {"section": row["section"], "name": domain.SECTION_NAMES.get(row["section"], ""),
+         "companies": row["companies"]}
+        for row in rows
+    ]  # fmt: skip
+
+
+async def regions(connection: asyncpg.Connection) -> list[dict[str, Any]]:
+    """Companies in strike-off per region."""
+    rows = await connection.fetch(
+        "SELECT coalesce(region, 'Unknown') AS region, count(*) AS companies FROM companies"
+        " WHERE strike_off GROUP BY 1 ORDER BY companies DESC, region"
+    )
+    return [dict(row) for row in rows]
+
+
+async def snapshots(connection: asyncpg.Connection, kind: str) -> list[dict[str, Any]]:
+    """The latest status events of one kind (``stream``, ``gateway``, ``credits``)."""
+    rows = await connection.fetch(
+        "SELECT payload FROM status_snapshots WHERE kind = $1 ORDER BY key DESC", kind
+    )
+    return [json.loads(row["payload"]) for row in rows]
+
+
+async def dead_letters(connection: asyncpg.Connection, limit: int) -> dict[str, Any]:
+    """How many messages were dead-lettered, and the newest of them."""
+    total = await connection.fetchval("SELECT count(*) FROM dead_letters")
+    rows = await connection.fetch(
+        "SELECT consumer, subject, stream_sequence, deliveries, error, occurred_at"
+        " FROM dead_letters ORDER BY occurred_at DESC, event_id LIMIT $1",
+        limit,
+    )
+    return {"total": total, "recent": [dict(row) for row in rows]}

@@ -1,0 +1,269 @@
+"""Filters, name search, keyset pages and sorting; exports in three formats; the live feed."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from query_api.auth import Role
+
+pytestmark = pytest.mark.integration
+
+COMPANIES = [
+    # number, name, postcode, sic, score
+    ("02000001", "ALPHA ROOFING LTD", "M1 1AE", ("43910",), 80.0),
+    ("02000002", "BRAVO BAKERY LIMITED", "SW1A 1AA", ("10710",), 20.0),
+    ("02000003", "CHARLIE CONSULTING LTD", "EH1 1YZ", ("70229",), 55.0),
+    ("02000004", "DELTA ROOFING SERVICES LTD", "LS1 4AP", ("43910",), 65.0),
+    ("02000005", "ECHO DIGITAL LTD", "M2 3AW", ("62012",), 90.0),
+]
+
+
+@pytest.fixture(scope="module")
+async def loaded(
+    publish: Callable[[Any], Any], settle: Callable[[], Any], events: Any
+) -> list[str]:
+    for index, (number, name, postcode, sic, score) in enumerate(COMPANIES):
+        await publish(events.observed(number, name, postcode=postcode, sic=sic))
+        await publish(events.entered(number, name, minutes=100 + index))
+        if index % 2 == 0:
+            await publish(events.officers(number, [(f"p{index}", f"PERSON, Number {index}")]))
+            await publish(
+                events.contact(
+                    number,
+                    name,
+                    f"p{index}",
+                    "Number",
+                    "Person",
+                    f"p{index}@x.example",
+                    score=score,
+                )
+            )
+    await publish(events.left("02000002", minutes=200))
+    await settle()
+    return [number for number, *_ in COMPANIES]
+
+
+def viewer(keys: dict[Role, str]) -> dict[str, str]:
+    return {"X-API-Key": keys[Role.VIEWER]}
+
+
+async def numbers(http: httpx.AsyncClient, keys: dict[Role, str], query: str) -> list[str]:
+    response = await http.get("/api/v1/companies?" + query, headers=viewer(keys))
+    assert response.status_code == 200, response.text
+    return [item["company_number"] for item in response.json()["items"]]
+
+
+async def test_filters_narrow_the_company_list(
+    http: httpx.AsyncClient, keys: dict[Role, str], loaded: list[str]
+) -> None:
+    assert await numbers(http, keys, "region=North+West&sort=company_number&order=asc") == [
+        "02000001",
+        "02000005",
+    ]
+    assert await numbers(http, keys, "sic=43910&sort=company_number&order=asc") == [
+        "02000001",
+        "02000004",
+    ]
+    assert await numbers(http, keys, "sic_section=C") == ["02000002"]
+    assert await numbers(http, keys, "postcode_area=EH") == ["02000003"]
+    assert await numbers(http, keys, "status=left") == ["02000002"]
+    assert "02000002" not in await numbers(http, keys, "status=strike_off")
+    assert await numbers(http, keys, "has_email=true&sort=company_number&order=asc") == [
+        "02000001",
+        "02000003",
+        "02000005",
+    ]
+    assert await numbers(http, keys, "has_officers=false&sort=company_number&order=asc") == [
+        "02000002",
+        "02000004",
+    ]
+    assert await numbers(http, keys, "score_min=60&sort=lead_score") == ["02000005", "02000001"]
+
+
+async def test_name_search_matches_word_prefixes(
+    http: httpx.AsyncClient, keys: dict[Role, str], loaded: list[str]
+) -> None:
+    assert await numbers(http, keys, "q=roof&sort=company_number&order=asc") == [
+        "02000001",
+        "02000004",
+    ]
+    assert await numbers(http, keys, "q=delta+roof") == ["02000004"]
+    assert await numbers(http, keys, "q=%21%21%21") == []
+
+
+async def test_keyset_pages_cover_every_row_once_in_order(
+    http: httpx.AsyncClient, keys: dict[Role, str], loaded: list[str]
+) -> None:
+    for sort in ("name", "entered_on", "lead_score", "company_number"):
+        for order in ("asc", "desc"):
+            seen: list[str] = []
+            cursor = None
+            while True:
+                query = f"sort={sort}&order={order}&limit=2" + (
+                    f"&cursor={cursor}" if cursor else ""
+                )
+                page = (await http.get("/api/v1/companies?" + query, headers=viewer(keys))).json()
+                seen += [item["company_number"] for item in page["items"]]
+                cursor = page["next_cursor"]
+                if cursor is None:
+                    break
+            full = await numbers(http, keys, f"sort={sort}&order={order}&limit=500")
+            assert seen == full, (sort, order)
+            assert sorted(seen) == sorted(loaded)
+    names = [
+        item["company_name"]
+        for item in (
+            await http.get("/api/v1/companies?sort=name&order=asc", headers=viewer(keys))
+        ).json()["items"]
+    ]
+    assert names == sorted(names)
+
+
+async def test_bad_input_is_refused_precisely(
+    http: httpx.AsyncClient, keys: dict[Role, str]
+) -> None:
+    for query in (
+        "limit=0",
+        "limit=501",
+        "sic=123",
+        "region=Atlantis",
+        "sort=password",
+        "unknown=1",
+        "entered_from=2026-09-02&entered_to=2026-09-01",
+    ):
+        response = await http.get("/api/v1/companies?" + query, headers=viewer(keys))
+        assert response.status_code == 422, query
+        assert response.json()["error"] == "invalid_request"
+    response = await http.get("/api/v1/companies?cursor=garbage", headers=viewer(keys))
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_cursor"
+    first = (await http.get("/api/v1/companies?limit=1&sort=name", headers=viewer(keys))).json()
+    response = await http.get(
+        f"/api/v1/companies?limit=1&sort=lead_score&cursor={first['next_cursor']}",
+        headers=viewer(keys),
+    )
+    assert response.status_code == 400
+
+
+async def test_exports_stream_csv_jsonl_and_xlsx_with_chosen_fields(
+    http: httpx.AsyncClient,
+    keys: dict[Role, str],
+    loaded: list[str],
+    publish: Callable[[Any], Any],
+    settle: Callable[[], Any],
+    events: Any,
+) -> None:
+    headers = {"X-API-Key": keys[Role.ANALYST]}
+    query = "/api/v1/exports/companies?sic=43910&fields=company_number,company_name,sic_codes"
+    response = await http.get(query + "&format=csv", headers=headers)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert response.headers["x-total-count"] == "2"
+    rows = list(csv.reader(io.StringIO(response.text)))
+    assert rows == [
+        ["company_number", "company_name", "sic_codes"],
+        ["02000001", "ALPHA ROOFING LTD", "43910"],
+        ["02000004", "DELTA ROOFING SERVICES LTD", "43910"],
+    ]
+    response = await http.get(query + "&format=jsonl", headers=headers)
+    lines = [json.loads(line) for line in response.text.splitlines()]
+    assert lines[0] == {
+        "company_number": "02000001",
+        "company_name": "ALPHA ROOFING LTD",
+        "sic_codes": ["43910"],
+    }
+    response = await http.get(query + "&format=xlsx", headers=headers)
+    assert response.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(response.content)) as workbook:
+        sheet = workbook.read("xl/worksheets/sheet1.xml").decode()
+        strings = (
+            workbook.read("xl/sharedStrings.xml").decode()
+            if "xl/sharedStrings.xml" in workbook.namelist()
+            else ""
+        )
+    assert "DELTA ROOFING SERVICES LTD" in sheet + strings
+    await publish(events.observed("02999999", "=SUM(A1) LTD", sic=("99999",)))
+    await settle()
+    defused = await http.get(
+        "/api/v1/exports/companies?sic=99999&fields=company_name,strike_off,sic_codes",
+        headers=headers,
+    )
+    assert list(csv.reader(io.StringIO(defused.text))) == [
+        ["company_name", "strike_off", "sic_codes"],
+        ["'=SUM(A1) LTD", "false", "99999"],
+    ]
+    leads = await http.get(
+        "/api/v1/exports/leads?format=csv&fields=company_number,email", headers=headers
+    )
+    assert sorted(csv.reader(io.StringIO(leads.text)))[:1] == [["02000001", "p0@x.example"]]
+    refused = await http.get(
+        "/api/v1/exports/companies?fields=company_number,password_hash", headers=headers
+    )
+    assert refused.status_code == 422
+    assert "password_hash" in refused.json()["detail"]
+    viewer_refused = await http.get("/api/v1/exports/companies", headers=viewer(keys))
+    assert viewer_refused.status_code == 403
+
+
+async def read_events(response: httpx.Response, count: int) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    current: dict[str, Any] = {}
+    async for line in response.aiter_lines():
+        if line.startswith("id: "):
+            current["id"] = line[4:]
+        elif line.startswith("event: "):
+            current["event"] = line[7:]
+        elif line.startswith("data: "):
+            current["data"] = json.loads(line[6:])
+        elif line == "" and current:
+            found.append(current)
+            current = {}
+            if len(found) == count:
+                return found
+    return found
+
+
+async def test_live_feed_streams_filtered_events_and_resumes_after_last_event_id(
+    http: httpx.AsyncClient,
+    keys: dict[Role, str],
+    publish: Callable[[Any], Any],
+    events: Any,
+    loaded: list[str],
+) -> None:
+    headers = viewer(keys)
+    async with http.stream(
+        "GET", "/api/v1/feed?kind=strike_off.entered", headers=headers
+    ) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        reading = asyncio.create_task(read_events(response, 2))
+        await publish(events.left("02000003", minutes=300))
+        await publish(events.entered("03000001", "FOXTROT LTD"))
+        await publish(events.entered("03000002", "GOLF LTD"))
+        received = await asyncio.wait_for(reading, 20)
+    assert [e["event"] for e in received] == ["strike_off.entered"] * 2
+    assert [e["data"]["company_number"] for e in received] == ["03000001", "03000002"]
+    first_id = received[0]["id"]
+    async with http.stream(
+        "GET",
+        "/api/v1/feed?kind=strike_off.entered",
+        headers={**headers, "Last-Event-ID": first_id},
+    ) as response:
+        resumed = await asyncio.wait_for(read_events(response, 1), 20)
+    assert resumed[0]["data"]["company_number"] == "03000002"
+    async with http.stream(
+        "GET", "/api/v1/feed?since=0&company_number=02000003", headers=headers
+    ) as response:
+        history = await asyncio.wait_for(read_events(response, 3), 20)
+    kinds = [e["event"] for e in history]
+    assert sorted(kinds) == ["lead.new", "strike_off.entered", "strike_off.left"]
+    assert kinds[-1] == "strike_off.left"  # published last, after the others were projected
