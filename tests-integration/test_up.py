@@ -46,6 +46,10 @@ async def test_leadpipe_up_brings_all_seven_services_to_ready_and_stops_on_ctrl_
         "up",
         "--ops-base-port",
         str(base),
+        "--http-port",
+        str(free_port()),
+        "--webhook-port",
+        str(free_port()),
         env=env,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
@@ -63,6 +67,7 @@ async def test_leadpipe_up_brings_all_seven_services_to_ready_and_stops_on_ctrl_
     text = output.decode()
     assert process.returncode == 0, text
     assert "all services ready" in text
+    assert "dashboard: http://127.0.0.1:" in text
     assert "stopped" in text
     for name in SERVICES:
         log = (tmp_path / "data" / "logs" / f"{name}.log").read_text()

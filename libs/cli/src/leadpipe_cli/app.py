@@ -14,7 +14,7 @@ from leadpipe_cli.infra import infrastructure
 from leadpipe_cli.plugins import register_plugin_commands
 from leadpipe_cli.replay_cmd import parse_since, run_replay
 from leadpipe_cli.setup_cmd import run_setup
-from leadpipe_cli.up_cmd import console, run_up
+from leadpipe_cli.up_cmd import PublicPorts, console, run_up
 
 app = typer.Typer(
     name="leadpipe",
@@ -60,12 +60,16 @@ def up(
     ops_base_port: Annotated[
         int, typer.Option(help="Ops port of the first service; the others follow.")
     ] = 9101,
+    http_port: Annotated[int, typer.Option(help="query-api: REST API and dashboard.")] = 8000,
+    webhook_port: Annotated[int, typer.Option(help="webhook-receiver.")] = 8090,
 ) -> None:
     """Run the whole pipeline on this machine (embedded NATS/Postgres unless URLs are set)."""
     data_dir = _data_dir()
     data_dir.mkdir(parents=True, exist_ok=True)
     with infrastructure(data_dir) as infra:
-        code = asyncio.run(run_up(infra, data_dir, ops_base_port))
+        code = asyncio.run(
+            run_up(infra, data_dir, ops_base_port, PublicPorts(http_port, webhook_port))
+        )
     raise typer.Exit(code)
 
 

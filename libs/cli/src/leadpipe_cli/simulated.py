@@ -30,27 +30,37 @@ class Simulated:
     notes: list[str] = dataclasses.field(default_factory=list)
 
 
+_CREDENTIALS = (
+    "ch_rest_key",
+    "ch_stream_key",
+    "snov_id",
+    "snov_secret",
+    "ghl_token",
+    "webhook_secret",
+    "jwt_secret",
+    "dashboard_password",
+)
+
+
 def _credentials(data_dir: Path) -> dict[str, str]:
+    """Generated credentials of this data directory, created (or completed) on first use."""
     path = data_dir / "simulator-credentials.json"
-    if path.exists():
-        stored: dict[str, str] = json.loads(path.read_text())
+    stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    missing = [name for name in (*_CREDENTIALS, "ghl_location") if name not in stored]
+    if not missing:
         return stored
-    created = {
-        name: secrets.token_urlsafe(36)
-        for name in (
-            "ch_rest_key",
-            "ch_stream_key",
-            "snov_id",
-            "snov_secret",
-            "ghl_token",
-            "webhook_secret",
-            "jwt_secret",
+    for name in missing:
+        stored[name] = (
+            "loc-" + secrets.token_hex(6) if name == "ghl_location" else secrets.token_urlsafe(36)
         )
-    }
-    created["ghl_location"] = "loc-" + secrets.token_hex(6)
-    path.write_text(json.dumps(created))
+    path.write_text(json.dumps(stored))
     path.chmod(0o600)
-    return created
+    return stored
+
+
+def dashboard_password(data_dir: Path) -> str:
+    """The generated password of the local ``admin`` dashboard user (kept with the credentials)."""
+    return _credentials(data_dir)["dashboard_password"]
 
 
 def _child(name: str, args: list[str], data_dir: Path, environ: Mapping[str, str]) -> Child:

@@ -9,6 +9,7 @@ and stops everything cleanly on Ctrl-C or SIGTERM.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import signal
 import sys
@@ -22,14 +23,37 @@ from rich.table import Table
 from leadpipe_cli.infra import Infrastructure
 from leadpipe_cli.plugins import service_definitions, service_module
 from leadpipe_cli.setup_cmd import run_setup
-from leadpipe_cli.simulated import Simulated, simulators_for_missing_keys
+from leadpipe_cli.simulated import Simulated, dashboard_password, simulators_for_missing_keys
 from leadpipe_cli.supervisor import Child, Supervisor
 
 console = Console(stderr=True)
 
 
+@dataclasses.dataclass(frozen=True)
+class PublicPorts:
+    """The two public HTTP ports of a one-machine run."""
+
+    api: int = 8000
+    webhooks: int = 8090
+
+
+def _per_service_env(name: str, ports: PublicPorts) -> dict[str, str]:
+    """Settings that differ between services sharing one environment."""
+    if name == "query-api":
+        return {"LEADPIPE_HTTP_PORT": str(ports.api)}
+    if name == "webhook-receiver":
+        return {"LEADPIPE_HTTP_PORT": str(ports.webhooks)}
+    if name == "snov-enricher" and not os.environ.get("LEADPIPE_PUBLIC_WEBHOOK_URL"):
+        return {"LEADPIPE_PUBLIC_WEBHOOK_URL": f"http://127.0.0.1:{ports.webhooks}"}
+    return {}
+
+
 def build_children(
-    infra: Infrastructure, data_dir: Path, ops_base_port: int, simulated: Simulated
+    infra: Infrastructure,
+    data_dir: Path,
+    ops_base_port: int,
+    simulated: Simulated,
+    ports: PublicPorts,
 ) -> list[Child]:
     """One child per installed service, each with its own ops port and log file."""
     children: list[Child] = []
@@ -42,6 +66,7 @@ def build_children(
             "LEADPIPE_DATABASE_URL": infra.database_url,
             "LEADPIPE_OPS_HOST": "127.0.0.1",
             "LEADPIPE_OPS_PORT": str(port),
+            **_per_service_env(name, ports),
         }
         children.append(
             Child(
@@ -76,7 +101,33 @@ async def wait_until_ready(children: list[Child], timeout: float) -> dict[str, b
     return ready
 
 
-async def run_up(infra: Infrastructure, data_dir: Path, ops_base_port: int) -> int:
+async def create_dashboard_login(database_url: str, password: str) -> bool:
+    """Create (or reset) the ``admin`` dashboard user through query-api's own command."""
+    leadpipe = Path(sys.executable).parent / "leadpipe"
+    process = await asyncio.create_subprocess_exec(
+        str(leadpipe),
+        "users",
+        "add",
+        "admin",
+        "--role",
+        "admin",
+        env={
+            **os.environ,
+            "LEADPIPE_DATABASE_URL": database_url,
+            "LEADPIPE_NEW_USER_PASSWORD": password,
+        },
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, error = await process.communicate()
+    if process.returncode != 0:
+        console.print(f"[red]could not create the dashboard login:[/red] {error.decode()[-500:]}")
+    return process.returncode == 0
+
+
+async def run_up(
+    infra: Infrastructure, data_dir: Path, ops_base_port: int, ports: PublicPorts
+) -> int:
     """Run until interrupted; returns the process exit code."""
     for line in infra.embedded:
         console.print(f"[green]embedded[/green] {line}")
@@ -85,7 +136,10 @@ async def run_up(infra: Infrastructure, data_dir: Path, ops_base_port: int) -> i
     simulated = simulators_for_missing_keys(os.environ, data_dir)
     for line in simulated.notes:
         console.print(f"[yellow]simulated[/yellow] {line} (no API key configured)")
-    children = build_children(infra, data_dir, ops_base_port, simulated)
+    children = build_children(infra, data_dir, ops_base_port, simulated, ports)
+    login = "query-api" in service_definitions() and await create_dashboard_login(
+        infra.database_url, dashboard_password(data_dir)
+    )
     supervisor = Supervisor([*simulated.children, *children])
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -103,6 +157,11 @@ async def run_up(infra: Infrastructure, data_dir: Path, ops_base_port: int) -> i
         console.print(table)
         if all(ready.values()):
             console.print("[bold green]all services ready[/bold green] — Ctrl-C stops everything")
+            if login:
+                console.print(
+                    f"dashboard: http://127.0.0.1:{ports.api}/  login: admin / "
+                    f"{dashboard_password(data_dir)}  (API docs: /docs)"
+                )
         else:
             console.print("[bold red]some services are not ready[/bold red]; see their logs")
         await stop.wait()
