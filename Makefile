@@ -60,12 +60,13 @@ fmt: $(STAMP) ## Format and auto-fix lint findings
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: $(STAMP) ## Run the benchmarks in bench/ and print their summary lines
-	$(BIN)/python -m bench
+bench: $(STAMP) ## Run the benchmarks in bench/ and print their summary lines (BENCH="gateway …" for some)
+	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
+	$(BIN)/python -m bench $(BENCH)
 
 lock: ## Re-pin constraints.txt from a fresh resolution of every package's dependencies
 	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
-	PIP_CONSTRAINT= .lockenv/bin/pip install --quiet -r requirements-dev.txt $(foreach p,$(PACKAGES),-e $(p))
+	PIP_CONSTRAINT= .lockenv/bin/pip install --quiet -r requirements-dev.txt -r requirements-bench.txt $(foreach p,$(PACKAGES),-e $(p))
 	.lockenv/bin/pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
 	rm -rf .lockenv
 
