@@ -5,11 +5,13 @@
 - ``configure_tracing``: OpenTelemetry, exported over OTLP when configured.
 - ``OutboxWriter`` / ``OutboxRelay``: atomic "change state, then publish".
 - ``ServiceDefinition`` / ``Service`` / ``main``: the shared life cycle and ops port.
+- ``nothing_held_erasure``: erasure confirmation for services that hold no personal data.
 """
 
 from leadpipe_runtime.health import CheckResult, HealthRegistry, Status
 from leadpipe_runtime.logs import Redactor, configure_logging
 from leadpipe_runtime.outbox import OutboxRelay, OutboxWriter
+from leadpipe_runtime.privacy import nothing_held_erasure
 from leadpipe_runtime.service import (
     Components,
     Service,
@@ -47,6 +49,7 @@ __all__ = [
     "env_name",
     "load_settings",
     "main",
+    "nothing_held_erasure",
     "run_until_signal",
     "secrets_of",
 ]

@@ -19,6 +19,7 @@ from leadpipe_runtime import (
     Service,
     ServiceContext,
     ServiceDefinition,
+    nothing_held_erasure,
 )
 from leadpipe_testing import poll_until
 
@@ -153,3 +154,50 @@ async def test_topology_applied_by_the_service_is_stable_when_applied_again(
         topology.durable(topology.consumer("stream-ingest", "rechecks")),
     )
     assert info.config.max_deliver == 8
+
+
+async def test_a_service_holding_no_personal_data_confirms_each_erasure_once(
+    nats_url: str, database_url: str, namespace: str, nats_client: NatsClient
+) -> None:
+    async def build_privacy(context: ServiceContext[BaseSettings]) -> Components:
+        return Components(subscriptions=[nothing_held_erasure(context)])
+
+    definition = ServiceDefinition(
+        name="webhook-receiver", settings_type=BaseSettings, build=build_privacy
+    )
+    settings = BaseSettings(
+        nats_url=nats_url,
+        database_url=Secret(database_url),
+        namespace=namespace,
+        ops_port=0,
+        shutdown_grace_seconds=2,
+    )
+    running = Service(definition, settings)
+    await running.start()
+    try:
+        topology = Topology(namespace)
+        publisher = Publisher(nats_client.jetstream(), topology, "test")
+        request = PrivacyErasureRequested(
+            event_id="erase-1",
+            occurred_at=utcnow(),
+            request_id="req-1",
+            email="a@b.example",
+            requested_by="admin",
+        )
+        await publisher.publish(request)
+        await publisher.publish(request, msg_id="erase-1-again")
+        js = nats_client.jetstream()
+
+        async def completions() -> int:
+            info = await js.stream_info(topology.stream_name("PRIVACY"), subjects_filter=">")
+            subjects = info.state.subjects or {}
+            return subjects.get(topology.subject("privacy.erasure.completed"), 0)
+
+        assert await poll_until(completions, message="erasure confirmed") == 1
+        last = await js.get_last_msg(
+            topology.stream_name("PRIVACY"), topology.subject("privacy.erasure.completed")
+        )
+        assert b'"service":"webhook-receiver"' in (last.data or b"")
+        assert b'"records_erased":0' in (last.data or b"")
+    finally:
+        await running.stop()

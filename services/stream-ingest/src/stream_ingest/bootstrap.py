@@ -18,6 +18,7 @@ from leadpipe_runtime import (
     ServiceContext,
     ServiceDefinition,
     Status,
+    nothing_held_erasure,
 )
 from stream_ingest.adapters.stream_client import Backoff, StreamClient
 from stream_ingest.handlers import ProfileChecks
@@ -52,6 +53,8 @@ async def build(context: ServiceContext[Settings]) -> Components:
                 CompanyRecheckRequested,
                 checks.handle_recheck,
             ),
+            # Company facts only, no people: erasure requests are confirmed with nothing erased.
+            nothing_held_erasure(context),
         ]
     )
 

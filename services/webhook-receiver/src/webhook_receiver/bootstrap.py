@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from leadpipe_bus import Publisher, Subscription
-from leadpipe_contracts.privacy import PrivacyErasureRequested
-from leadpipe_runtime import CheckResult, Components, ServiceContext, ServiceDefinition, Status
+from leadpipe_bus import Publisher
+from leadpipe_runtime import (
+    CheckResult,
+    Components,
+    ServiceContext,
+    ServiceDefinition,
+    Status,
+    nothing_held_erasure,
+)
 from webhook_receiver.adapters import JetStreamStore
 from webhook_receiver.app import create_app
-from webhook_receiver.handlers import PrivacyHandler
 from webhook_receiver.ratelimit import RateLimiter
 from webhook_receiver.server import HttpServer
 from webhook_receiver.settings import Settings
@@ -34,17 +39,8 @@ async def build(context: ServiceContext[Settings]) -> Components:
         return CheckResult(Status.OK) if server.started else CheckResult(Status.FAIL, "starting")
 
     context.health.add_readiness("http", http_check)
-    privacy = context.topology.consumer("webhook-receiver", "privacy")
-    return Components(
-        subscriptions=[
-            Subscription(
-                privacy,
-                PrivacyErasureRequested,
-                PrivacyHandler(context.db, context.outbox, privacy.durable),
-            )
-        ],
-        tasks={"http": server.serve},
-    )
+    # No request body is stored, so an erasure finds nothing here; it is still confirmed.
+    return Components(subscriptions=[nothing_held_erasure(context)], tasks={"http": server.serve})
 
 
 definition = ServiceDefinition(
