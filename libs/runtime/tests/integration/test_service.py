@@ -11,6 +11,7 @@ from nats.aio.client import Client as NatsClient
 from leadpipe_bus import Delivery, Publisher, Subscription, Topology, apply_topology
 from leadpipe_contracts import derive_id, utcnow
 from leadpipe_contracts.companies import CompanyRecheckRequested, LeftReason, Source, StrikeOffLeft
+from leadpipe_contracts.privacy import PrivacyErasureRequested
 from leadpipe_db import inbox
 from leadpipe_runtime import (
     BaseSettings,
