@@ -1,0 +1,196 @@
+"""The Companies House quota as a sliding-window log: pure logic, time passed in.
+
+Companies House answers every request with 429 for the rest of its window once a key has made
+more than its limit in that window, and bans keys that do it regularly. A token bucket with a
+burst allows up to twice the limit in one window, so this limiter keeps the timestamps of the
+calls it granted and enforces the law directly:
+
+    for every t: #calls in [t, t + window) <= budget
+
+whatever way the server aligns its windows. Two refinements:
+
+- *Smoothing*: at most ``ceil(budget / slices)`` calls in any ``window / slices``, so that a
+  saturated gateway spreads its calls over the window (short waits for urgent work) rather
+  than spending the budget in a burst and idling for the rest of the window.
+- *Adaptation*: the ``X-Ratelimit-*`` response headers can only tighten the limiter — a lower
+  ``Limit``, a longer ``Window``, or a ``Remain`` that says the server has counted more calls
+  than we did (another client of the key, or calls before a restart) — never loosen it.
+
+Every method takes the current time; nothing here reads a clock, so the law can be
+property-tested on a virtual clock.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import math
+import re
+from collections.abc import Iterable, Mapping
+
+_WINDOW = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*$", re.IGNORECASE)
+_UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3_600.0}
+
+
+class SlidingWindowLimiter:
+    """At most ``budget`` calls in any ``window`` seconds (see the module docstring).
+
+    Args:
+        budget: Calls allowed in any trailing window.
+        window: The window in seconds.
+        slices: Smoothing factor; 1 turns smoothing off.
+        history: Times of calls already made (e.g. loaded after a restart).
+    """
+
+    def __init__(
+        self, budget: int, window: float, *, slices: int = 1, history: Iterable[float] = ()
+    ) -> None:
+        if budget < 1 or window <= 0 or slices < 1:
+            raise ValueError("budget and slices must be >= 1 and window > 0")
+        self._budget = budget
+        self._window = window
+        self._slices = slices
+        self._retention = window
+        self._times: list[float] = sorted(history)
+        self._hint_until = -math.inf
+        self._hint_left = 0
+        self._hint_basis = -math.inf
+
+    @property
+    def budget(self) -> int:
+        """Calls allowed in any trailing window (after any tightening)."""
+        return self._budget
+
+    @property
+    def window(self) -> float:
+        """The window in seconds (after any tightening)."""
+        return self._window
+
+    @property
+    def burst(self) -> int:
+        """Calls allowed in any ``window / slices``."""
+        return max(1, math.ceil(self._budget / self._slices))
+
+    @property
+    def slice_seconds(self) -> float:
+        """The smoothing window."""
+        return self._window / self._slices
+
+    def next_allowed(self, now: float) -> float:
+        """The earliest time (>= ``now``) at which one more call keeps every law.
+
+        The answer is exact while no call is recorded in between: waiting until it and calling
+        then is allowed; calling earlier is not.
+        """
+        self._prune(now)
+        times = self._times
+        count = len(times)
+        allowed = now
+        if count >= self._budget:
+            allowed = max(allowed, times[count - self._budget] + self._window)
+        burst = self.burst
+        if count >= burst:
+            allowed = max(allowed, times[count - burst] + self.slice_seconds)
+        if self._hint_left <= 0 and now < self._hint_until:
+            allowed = max(allowed, self._hint_until)
+        return allowed
+
+    def record(self, at: float) -> None:
+        """Count a call made at ``at`` (every upstream call: pages, retries and probes)."""
+        bisect.insort(self._times, at)
+        if at >= self._hint_basis:
+            self._hint_left -= 1
+
+    def used(self, now: float) -> int:
+        """Calls made in the trailing window ending at ``now``."""
+        return len(self._times) - bisect.bisect_right(self._times, now - self._window)
+
+    def remaining(self, now: float) -> int:
+        """Calls still allowed in the trailing window ending at ``now`` (ignoring smoothing)."""
+        return max(0, self._budget - self.used(now))
+
+    def history(self, now: float) -> list[float]:
+        """The recorded calls that still matter at ``now``."""
+        self._prune(now)
+        return list(self._times)
+
+    def tighten(self, *, budget: int | None = None, window: float | None = None) -> None:
+        """Lower the budget or lengthen the window (never the other way)."""
+        if budget is not None and 1 <= budget < self._budget:
+            self._budget = budget
+        if window is not None and window > self._window:
+            self._window = window
+            self._retention = max(self._retention, window)
+
+    def observe(self, *, remaining: int, reset_at: float, dispatched_at: float) -> None:
+        """Take the server's ``Remain``/``Reset`` into account until ``reset_at``.
+
+        ``remaining`` was computed when the call dispatched at ``dispatched_at`` arrived; calls
+        dispatched after it may or may not be included, so they are assumed not to be
+        (conservative). Older observations than the latest one are ignored.
+        """
+        if dispatched_at < self._hint_basis:
+            return
+        later = len(self._times) - bisect.bisect_right(self._times, dispatched_at)
+        self._hint_basis = dispatched_at
+        self._hint_until = reset_at
+        self._hint_left = remaining - later
+
+    def _prune(self, now: float) -> None:
+        # Only for memory: the laws above index from the newest call, so stale entries at the
+        # front never change an answer.
+        times = self._times
+        if len(times) > 2 * self._budget + 16:
+            keep = bisect.bisect_left(times, now - 2 * self._retention)
+            keep = min(keep, len(times) - self._budget)
+            if keep > 0:
+                del times[:keep]
+
+
+@dataclasses.dataclass(frozen=True)
+class RateHeaders:
+    """The ``X-Ratelimit-*`` headers of one response (each optional)."""
+
+    limit: int | None = None
+    remaining: int | None = None
+    reset_at: float | None = None
+    window: float | None = None
+
+    @property
+    def present(self) -> bool:
+        """Whether any rate-limit header was sent."""
+        return any(v is not None for v in (self.limit, self.remaining, self.reset_at, self.window))
+
+
+def parse_window(text: str) -> float | None:
+    """``"5m"`` → 300, ``"3s"`` → 3, ``"300"`` → 300; None when not understood."""
+    match = _WINDOW.match(text)
+    if match is None:
+        return None
+    value = float(match.group(1)) * _UNITS[match.group(2).lower()]
+    return value if value > 0 else None
+
+
+def _int(value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(float(value.strip()))
+    except ValueError:
+        return None
+
+
+def parse_rate_headers(headers: Mapping[str, str]) -> RateHeaders:
+    """Read ``X-Ratelimit-Limit/Remain(ing)/Reset/Window`` case-insensitively."""
+    lowered = {name.lower(): value for name, value in headers.items()}
+    remaining = _int(lowered.get("x-ratelimit-remain"))
+    if remaining is None:
+        remaining = _int(lowered.get("x-ratelimit-remaining"))
+    reset = _int(lowered.get("x-ratelimit-reset"))
+    window_text = lowered.get("x-ratelimit-window")
+    return RateHeaders(
+        limit=_int(lowered.get("x-ratelimit-limit")),
+        remaining=remaining,
+        reset_at=float(reset) if reset is not None else None,
+        window=parse_window(window_text) if window_text else None,
+    )
