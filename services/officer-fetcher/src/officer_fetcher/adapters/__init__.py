@@ -1,0 +1,3 @@
+"""Adapters of officer-fetcher: its Postgres schema."""
+
+__all__: list[str] = []
