@@ -126,7 +126,7 @@ class Params:
     values: list[object] = dataclasses.field(default_factory=list)
 
     def add(self, value: object) -> str:
-        """Bind ``value`` and return its placeholder."""
+        """Bind ``value`` and return its positional parameter (``$n``)."""
         self.values.append(value)
         return f"${len(self.values)}"
 
@@ -204,10 +204,10 @@ def keyset(
     if page.cursor is None:
         return None, order_by
     values = domain.decode_cursor(page.cursor, f"{page.sort}:{page.order}", kinds)
-    placeholders = []
+    parameters = []
     for value, kind in zip(values, kinds, strict=True):
         cast = {"date": "::date", "float": "::float8", "text": "::text"}[kind]
-        placeholders.append(params.add(value) + cast)
+        parameters.append(params.add(value) + cast)
     operator = "<" if page.order == "desc" else ">"
-    condition = f"({', '.join(keys)}) {operator} ({', '.join(placeholders)})"
+    condition = f"({', '.join(keys)}) {operator} ({', '.join(parameters)})"
     return condition, order_by
