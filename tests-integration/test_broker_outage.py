@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import time
 
-import aiohttp
 import pytest
 
 from leadpipe_bus import Delivery, Publisher, Subscription, Topology, connect
@@ -25,25 +24,12 @@ from leadpipe_runtime import (
     ServiceContext,
     ServiceDefinition,
 )
-from leadpipe_testing import poll_until
+from leadpipe_testing import is_ready, poll_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos, pytest.mark.slow]
 
 OUTAGE_SECONDS = 130  # longer than nats-py's default 60 attempts, 2 s apart
 RECOVERY_SECONDS = 30
-
-
-async def _ready(port: int) -> bool:
-    try:
-        async with (
-            aiohttp.ClientSession() as session,
-            session.get(
-                f"http://127.0.0.1:{port}/readyz", timeout=aiohttp.ClientTimeout(total=2)
-            ) as response,
-        ):
-            return response.status == 200
-    except (aiohttp.ClientError, TimeoutError):
-        return False
 
 
 @pytest.mark.timeout(OUTAGE_SECONDS + 120)
@@ -73,11 +59,11 @@ async def test_service_survives_a_nats_outage_longer_than_two_minutes(
     try:
         private_nats.stop()
         await asyncio.sleep(OUTAGE_SECONDS)  # the fault itself: the broker stays away this long
-        assert not await _ready(service.ops.port)
+        assert not await is_ready(service.ops.port)
         private_nats.start()
         back = time.monotonic()
         await poll_until(
-            lambda: _ready(service.ops.port), timeout=RECOVERY_SECONDS, message="ready again"
+            lambda: is_ready(service.ops.port), timeout=RECOVERY_SECONDS, message="ready again"
         )
         client = await connect(private_nats.url, name="test")
         try:

@@ -16,21 +16,13 @@ import pytest
 
 from leadpipe_bus import SERVICES
 from leadpipe_embedded import free_port
-from leadpipe_testing import poll_until
+from leadpipe_testing import is_ready, poll_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 async def _all_ready(ports: list[int]) -> bool:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
-        for port in ports:
-            try:
-                async with session.get(f"http://127.0.0.1:{port}/readyz") as response:
-                    if response.status != 200:
-                        return False
-            except (aiohttp.ClientError, TimeoutError):
-                return False
-    return True
+    return all([await is_ready(port) for port in ports])
 
 
 @pytest.mark.timeout(240)

@@ -6,7 +6,6 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 
-import aiohttp
 import pytest
 from nats.aio.client import Client as NatsClient
 
@@ -23,7 +22,7 @@ from leadpipe_runtime import (
     ServiceContext,
     ServiceDefinition,
 )
-from leadpipe_testing import FaultProxy, poll_until
+from leadpipe_testing import FaultProxy, is_ready, poll_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos]
 RECOVERY_SECONDS = 30
@@ -48,19 +47,6 @@ def recheck(number: str) -> CompanyRecheckRequested:
     return CompanyRecheckRequested(
         event_id=f"recheck:{number}", occurred_at=utcnow(), company_number=number, reason="manual"
     )
-
-
-async def _ready(port: int) -> bool:
-    try:
-        async with (
-            aiohttp.ClientSession() as session,
-            session.get(
-                f"http://127.0.0.1:{port}/readyz", timeout=aiohttp.ClientTimeout(total=2)
-            ) as response,
-        ):
-            return response.status == 200
-    except (aiohttp.ClientError, TimeoutError):
-        return False
 
 
 async def _start(nats_url: str, database_url: str, namespace: str) -> Service[BaseSettings]:
@@ -100,7 +86,7 @@ async def test_service_recovers_after_a_nats_restart(
         await poll_until(lambda: _seen(service, "00000001"), message="handled before outage")
 
         private_nats.stop()
-        await poll_until(lambda: _not(_ready(service.ops.port)), message="not ready while down")
+        await poll_until(lambda: _not(is_ready(service.ops.port)), message="not ready while down")
         await asyncio.sleep(3)  # an outage of a few seconds, not an instant blip
         private_nats.start()
         back = time.monotonic()
@@ -109,7 +95,7 @@ async def test_service_recovers_after_a_nats_restart(
         await poll_until(
             lambda: _seen(service, "00000002"), timeout=RECOVERY_SECONDS, message="handled after"
         )
-        await poll_until(lambda: _ready(service.ops.port), timeout=RECOVERY_SECONDS)
+        await poll_until(lambda: is_ready(service.ops.port), timeout=RECOVERY_SECONDS)
         assert time.monotonic() - back < RECOVERY_SECONDS
     finally:
         await service.stop()
@@ -127,7 +113,7 @@ async def test_service_recovers_after_postgres_crashes_and_comes_back(
         publisher = Publisher(nats_client.jetstream(), Topology(namespace), "test")
         private_postgres.stop(immediate=True)
         await publisher.publish(recheck("00000003"))  # arrives while the database is down
-        await poll_until(lambda: _not(_ready(service.ops.port)), message="not ready while down")
+        await poll_until(lambda: _not(is_ready(service.ops.port)), message="not ready while down")
         private_postgres.start()
         back = time.monotonic()
         await poll_until(
