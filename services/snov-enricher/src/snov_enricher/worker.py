@@ -28,7 +28,7 @@ from typing import Any
 from leadpipe_contracts import Event
 from leadpipe_db import Database
 from leadpipe_runtime import CheckResult, OutboxWriter, Status
-from snov_enricher import events, tokens
+from snov_enricher import events, metrics, tokens
 from snov_enricher.adapters import ledger, repository
 from snov_enricher.adapters.errors import (
     SnovAuthError,
@@ -138,6 +138,10 @@ class Enricher:
         self.view.reserved = usage.reserved
         self.view.paused = state["paused"]
         self.view.reason = state["reason"]
+        metrics.CREDITS_CHARGED.set(usage.charged)
+        metrics.CREDITS_RESERVED.set(usage.reserved)
+        metrics.CREDIT_BUDGET.set(self._settings.monthly_budget)
+        metrics.PAUSED.set(1 if state["paused"] else 0)
         return events.credit_status(
             now=now,
             period=period_of(now),

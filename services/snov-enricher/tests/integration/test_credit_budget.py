@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from prometheus_client import REGISTRY
 
 from leadpipe_contracts.enrichment import ContactFound, DomainResolved
 from leadpipe_contracts.status import CreditStatus
@@ -38,6 +39,8 @@ async def test_budget_exhaustion_pauses_and_the_next_period_resumes(pipeline: La
     health = await run.enricher.health.readiness()
     assert health["credits"].status.value == "degraded"
     assert "budget_exhausted" in (health["credits"].detail or "")
+    assert REGISTRY.get_sample_value("leadpipe_snov_paused") == 1
+    assert REGISTRY.get_sample_value("leadpipe_snov_credits_charged") == 3
     tasks_while_paused = len(run.sim.tasks())
 
     run.clock.move_to_next_month()
