@@ -5,6 +5,7 @@
 - ``configure_tracing``: OpenTelemetry, exported over OTLP when configured.
 - ``OutboxWriter`` / ``OutboxRelay``: atomic "change state, then publish".
 - ``ServiceDefinition`` / ``Service`` / ``main``: the shared life cycle and ops port.
+- ``BusinessHours``: weekly opening hours in a time zone, from a setting string.
 - ``nothing_held_erasure``: erasure confirmation for services that hold no personal data.
 """
 
@@ -12,6 +13,7 @@ from leadpipe_runtime.health import CheckResult, HealthRegistry, Status
 from leadpipe_runtime.logs import Redactor, configure_logging
 from leadpipe_runtime.outbox import OutboxRelay, OutboxWriter
 from leadpipe_runtime.privacy import nothing_held_erasure
+from leadpipe_runtime.schedule import BusinessHours
 from leadpipe_runtime.service import (
     Components,
     Service,
@@ -32,6 +34,7 @@ from leadpipe_runtime.tracing import configure_tracing
 
 __all__ = [
     "BaseSettings",
+    "BusinessHours",
     "CheckResult",
     "Components",
     "HealthRegistry",

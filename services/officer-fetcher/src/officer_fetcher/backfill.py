@@ -13,6 +13,13 @@ queued and when it was answered. Queuing an item and writing its request to the 
 one transaction, and a company with a request outstanding is never requested again, so a
 backfill interrupted anywhere (the command, the service, the database) resumes without losing or
 repeating a request.
+
+``LEADPIPE_BACKFILL_HOURS`` limits when low-priority work is queued. Outside those hours the
+scheduler queues no new low-priority request (neither wanted companies nor backfill items);
+requests already queued are still answered and recorded, and stream-triggered requests, which
+never pass through the low lane, are not held back. A running job then reports itself ``paused``
+with "outside backfill hours until …" (its stored state stays ``running``, so an operator's
+pause is never confused with the schedule's) and carries on by itself at opening time.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import functools
 import uuid
 
 import asyncpg
@@ -28,7 +36,7 @@ from leadpipe_contracts import derive_id
 from leadpipe_contracts.gateway import Priority
 from leadpipe_contracts.jobs import JobAction, JobProgress, JobState
 from leadpipe_db import Database
-from leadpipe_runtime import OutboxWriter
+from leadpipe_runtime import BusinessHours, OutboxWriter
 from officer_fetcher import domain
 from officer_fetcher.adapters import repository
 from officer_fetcher.settings import Settings
@@ -218,9 +226,19 @@ async def report(
     *,
     force: bool = False,
     interval: float = 5.0,
+    held: str | None = None,
 ) -> Progress:
-    """Publish a JobProgress on a state change, when forced, or every ``interval`` s of work."""
+    """Publish a JobProgress on a state change, when forced, or every ``interval`` s of work.
+
+    Args:
+        held: Why a running job is not queuing now (outside backfill hours): it is reported as
+            ``paused`` with this message.
+    """
     current = await progress(connection, job_id, now)
+    message = f"{current.done} of {current.total} officer lists fetched"
+    if held is not None and current.state is JobState.RUNNING:
+        current = dataclasses.replace(current, state=JobState.PAUSED)
+        message = held
     job = await connection.fetchrow(
         "SELECT sequence, reported_at, reported_done, reported_state FROM backfill_jobs"
         " WHERE job_id = $1 FOR UPDATE",
@@ -255,7 +273,7 @@ async def report(
             failed=current.failed,
             rate_per_second=current.rate_per_second,
             eta_seconds=current.eta_seconds,
-            message=f"{current.done} of {current.total} officer lists fetched",
+            message=message,
         ),
     )
     await connection.execute(
@@ -360,20 +378,42 @@ async def _advance_job(
     return made
 
 
+@functools.lru_cache(maxsize=8)
+def backfill_hours(spec: str) -> BusinessHours:
+    """The parsed ``LEADPIPE_BACKFILL_HOURS`` (validated with the settings)."""
+    return BusinessHours.parse(spec)
+
+
+def held_message(settings: Settings, now: dt.datetime) -> str | None:
+    """Why low-priority work is not queued at ``now``, or None within backfill hours."""
+    hours = backfill_hours(settings.backfill_hours)
+    if hours.is_open(now):
+        return None
+    opens = hours.next_change(now)
+    assert opens is not None  # a schedule that is ever closed also opens
+    return f"outside backfill hours until {hours.local(opens)}"
+
+
 async def advance(db: Database, outbox: OutboxWriter, settings: Settings, now: dt.datetime) -> None:
-    """One scheduler step: top up the low lane, advance running jobs, report their progress."""
+    """One scheduler step: top up the low lane, advance running jobs, report their progress.
+
+    Outside backfill hours nothing new is queued; answers still complete items and jobs.
+    """
+    held = held_message(settings, now)
     async with db.transaction() as connection:
         if not await connection.fetchval("SELECT pg_try_advisory_xact_lock($1)", _LOCK):
             return  # another replica is stepping
         await _requeue_lost(connection, settings, now)
         lane_free = settings.low_lane_size - await _outstanding_low(connection)
-        lane_free -= await _feed_lane(connection, outbox, lane_free, now)
+        if held is None:
+            lane_free -= await _feed_lane(connection, outbox, lane_free, now)
         jobs = await connection.fetch(
             "SELECT * FROM backfill_jobs WHERE state = $1 ORDER BY created_at",
             str(JobState.RUNNING),
         )
         for job in jobs:
-            lane_free -= await _advance_job(connection, outbox, job, lane_free, now)
+            if held is None:
+                lane_free -= await _advance_job(connection, outbox, job, lane_free, now)
             remaining: int = await connection.fetchval(
                 "SELECT count(*) FROM backfill_items WHERE job_id = $1 AND done_at IS NULL",
                 job["job_id"],
@@ -392,4 +432,5 @@ async def advance(db: Database, outbox: OutboxWriter, settings: Settings, now: d
                 job["job_id"],
                 now,
                 interval=settings.progress_interval_seconds,
+                held=held,
             )

@@ -271,8 +271,14 @@ class Handlers:
                 connection, event.job_id, event.action, self.clock()
             )
             if changed:
+                now = self.clock()
                 await backfill.report(
-                    connection, self.outbox, event.job_id, self.clock(), force=True
+                    connection,
+                    self.outbox,
+                    event.job_id,
+                    now,
+                    force=True,
+                    held=backfill.held_message(self.settings, now),
                 )
         self.wake()
 

@@ -1,6 +1,6 @@
 """officer-fetcher settings, from ``LEADPIPE_*`` environment variables."""
 
-from leadpipe_runtime import BaseSettings
+from leadpipe_runtime import BaseSettings, BusinessHours
 
 
 class Settings(BaseSettings, frozen=True, kw_only=True):
@@ -23,6 +23,10 @@ class Settings(BaseSettings, frozen=True, kw_only=True):
         scheduler_interval_seconds: How often the low lane and backfill jobs are advanced when
             nothing wakes them earlier.
         progress_interval_seconds: Most frequent JobProgress report of a running backfill.
+        backfill_hours: When low-priority requests (backfill items, wanted bulk entries) are
+            queued, e.g. ``Mon-Fri 18:00-24:00 Europe/London`` (see
+            ``leadpipe_runtime.schedule``); empty: always. Stream-triggered requests are never
+            held back.
     """
 
     ops_port: int = 9103
@@ -34,6 +38,7 @@ class Settings(BaseSettings, frozen=True, kw_only=True):
     request_timeout_seconds: float = 3_600.0
     scheduler_interval_seconds: float = 1.0
     progress_interval_seconds: float = 5.0
+    backfill_hours: str = ""
 
     def __post_init__(self) -> None:
         if self.low_lane_size < 1:
@@ -50,3 +55,7 @@ class Settings(BaseSettings, frozen=True, kw_only=True):
             <= 0
         ):
             raise ValueError("intervals and timeouts must be > 0")
+        try:
+            BusinessHours.parse(self.backfill_hours)
+        except ValueError as exc:
+            raise ValueError(f"LEADPIPE_BACKFILL_HOURS: {exc}") from exc

@@ -13,6 +13,7 @@ from leadpipe_bus import PublishError, Subscription
 from leadpipe_contracts.companies import CompanyRecheckRequested
 from leadpipe_contracts.gateway import GatewayResponse
 from leadpipe_runtime import (
+    BusinessHours,
     CheckResult,
     Components,
     ServiceContext,
@@ -22,6 +23,7 @@ from leadpipe_runtime import (
 )
 from stream_ingest.adapters.stream_client import Backoff, StreamClient
 from stream_ingest.handlers import ProfileChecks
+from stream_ingest.hours import ScheduledStream
 from stream_ingest.ingest import StreamProcessor
 from stream_ingest.settings import Settings
 from stream_ingest.streams import StreamFollower
@@ -83,6 +85,7 @@ async def build(context: ServiceContext[Settings]) -> Components:
         log.warning("LEADPIPE_CH_STREAM_KEY is not set: not following the streams")
         return components
 
+    hours = BusinessHours.parse(settings.stream_hours)
     session = aiohttp.ClientSession()
     components.on_stop.append(session.close)
     for name in settings.streams:
@@ -114,8 +117,13 @@ async def build(context: ServiceContext[Settings]) -> Components:
             context.outbox,
             watchdog=dt.timedelta(minutes=settings.stream_watchdog_minutes),
         )
-        context.health.add_readiness(f"stream:{name}", follower.check)
-        components.tasks[f"stream:{name}"] = follower.run
+        if hours.always:
+            context.health.add_readiness(f"stream:{name}", follower.check)
+            components.tasks[f"stream:{name}"] = follower.run
+        else:
+            scheduled = ScheduledStream(name, hours, follower.run, follower.check)
+            context.health.add_readiness(f"stream:{name}", scheduled.check)
+            components.tasks[f"stream:{name}"] = scheduled.run
     return components
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from leadpipe_runtime import BaseSettings, Secret
+from leadpipe_runtime import BaseSettings, BusinessHours, Secret
 
 KNOWN_STREAMS = ("companies", "filings", "officers")
 
@@ -23,6 +23,9 @@ class Settings(BaseSettings, frozen=True, kw_only=True):
         signal_grace_seconds: How long a filing signal waits for a profile event that settles it
             before the profile is fetched through the gateway.
         recheck_interval_hours: At most one profile fetch per company within this interval.
+        stream_hours: When the streams are followed, e.g. ``Mon-Fri 08:00-18:00 Europe/London``
+            (see ``leadpipe_runtime.schedule``); empty: always. Outside the hours no stream is
+            connected; at opening time each resumes from its checkpoint.
     """
 
     ops_port: int = 9101
@@ -37,6 +40,7 @@ class Settings(BaseSettings, frozen=True, kw_only=True):
     stream_batch_events: int = 2_000
     signal_grace_seconds: float = 30.0
     recheck_interval_hours: float = 24.0
+    stream_hours: str = ""
 
     def __post_init__(self) -> None:
         unknown = [name for name in self.streams if name not in KNOWN_STREAMS]
@@ -44,3 +48,7 @@ class Settings(BaseSettings, frozen=True, kw_only=True):
             raise ValueError(f"unknown stream(s) {unknown}; known: {list(KNOWN_STREAMS)}")
         if self.stream_idle_timeout_seconds <= 0 or self.stream_batch_events < 1:
             raise ValueError("stream idle timeout and batch size must be positive")
+        try:
+            BusinessHours.parse(self.stream_hours)
+        except ValueError as exc:
+            raise ValueError(f"LEADPIPE_STREAM_HOURS: {exc}") from exc
