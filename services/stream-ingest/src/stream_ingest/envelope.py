@@ -13,6 +13,8 @@ from typing import Final
 
 import msgspec
 
+from leadpipe_contracts import Address
+
 
 class AccountingDates(msgspec.Struct, frozen=True):
     """``accounts.next_accounts`` and ``accounts.last_accounts``."""
@@ -38,20 +40,6 @@ class ConfirmationView(msgspec.Struct, frozen=True):
     overdue: bool | None = None
 
 
-class AddressView(msgspec.Struct, frozen=True):
-    """``registered_office_address``."""
-
-    premises: str | None = None
-    address_line_1: str | None = None
-    address_line_2: str | None = None
-    locality: str | None = None
-    region: str | None = None
-    postal_code: str | None = None
-    country: str | None = None
-    care_of: str | None = None
-    po_box: str | None = None
-
-
 class ProfileView(msgspec.Struct, frozen=True):
     """A company profile (stream ``data`` or REST body), narrowed."""
 
@@ -60,7 +48,8 @@ class ProfileView(msgspec.Struct, frozen=True):
     company_status: str | None = None
     company_status_detail: str | None = None
     type: str | None = None
-    registered_office_address: AddressView | None = None
+    # Decoded straight into the contract type: it has the same members and ignores others.
+    registered_office_address: Address | None = None
     sic_codes: list[str] = msgspec.field(default_factory=list)
     date_of_creation: dt.date | None = None
     date_of_cessation: dt.date | None = None

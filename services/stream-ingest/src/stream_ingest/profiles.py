@@ -111,7 +111,6 @@ def profile_from_row(row: Sequence[str], as_of: dt.date) -> CompanyProfile:
 
 def profile_from_view(view: ProfileView) -> CompanyProfile:
     """The normalised profile of a stream event's ``data`` or a REST profile body."""
-    address = view.registered_office_address
     accounts = view.accounts
     next_accounts = accounts.next_accounts if accounts else None
     last_accounts = accounts.last_accounts if accounts else None
@@ -123,21 +122,7 @@ def profile_from_view(view: ProfileView) -> CompanyProfile:
         status_detail=view.company_status_detail,
         raw_status=view.company_status,
         company_type=view.type,
-        registered_office_address=(
-            Address(
-                premises=address.premises,
-                address_line_1=address.address_line_1,
-                address_line_2=address.address_line_2,
-                locality=address.locality,
-                region=address.region,
-                postal_code=address.postal_code,
-                country=address.country,
-                care_of=address.care_of,
-                po_box=address.po_box,
-            )
-            if address is not None
-            else None
-        ),
+        registered_office_address=view.registered_office_address,
         sic_codes=tuple(code for code in view.sic_codes if len(code) == 5 and code.isdigit()),
         date_of_creation=view.date_of_creation,
         date_of_cessation=view.date_of_cessation,
