@@ -105,19 +105,7 @@ class Pipeline:
 
     def candidates(self, count: int) -> list[str]:
         """Active companies outside strike-off that have officers."""
-        found: list[str] = []
-        for number in self.ch.population.iter_numbers():
-            facts = self.ch.population.company(number)
-            if (
-                facts
-                and facts.status == "active"
-                and not facts.is_strike_off
-                and facts.officer_count
-            ):
-                found.append(number)
-            if len(found) == count:
-                break
-        return found
+        return self.ch.population.strike_off_candidates(count)
 
 
 @pytest.fixture

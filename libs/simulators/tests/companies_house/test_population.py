@@ -131,3 +131,15 @@ def test_overlay_changes_what_is_served() -> None:
     population.remove_company(number)
     assert population.company(number) is None
     assert number not in set(population.iter_numbers())
+
+
+def test_strike_off_candidates_are_active_companies_with_officers() -> None:
+    population = Population(seed=3, size=2_000)
+    numbers = population.strike_off_candidates(25)
+    assert len(numbers) == 25
+    for number in numbers:
+        facts = population.company(number)
+        assert facts is not None
+        assert facts.status == "active"
+        assert not facts.is_strike_off
+        assert facts.officer_count > 0

@@ -85,6 +85,25 @@ class Population:
                 return
             yield number
 
+    def strike_off_candidates(self, count: int) -> list[str]:
+        """Up to ``count`` active companies, not in strike-off, that have officers.
+
+        Scenarios move these into strike-off: each then yields an officer list to fetch.
+        """
+        found: list[str] = []
+        for number in self.iter_numbers():
+            facts = self.company(number)
+            if (
+                facts
+                and facts.status == "active"
+                and not facts.is_strike_off
+                and facts.officer_count
+            ):
+                found.append(number)
+                if len(found) == count:
+                    break
+        return found
+
     def base_strike_off_count(self) -> int:
         """How many companies are proposed for strike-off in the snapshot (base state)."""
         if self._strike_off_count is None:
