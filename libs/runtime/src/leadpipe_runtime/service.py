@@ -37,6 +37,7 @@ from leadpipe_bus import (
     apply_topology,
     connect,
 )
+from leadpipe_bus.lag import sample_forever
 from leadpipe_db import Database
 from leadpipe_runtime.health import CheckResult, HealthRegistry, Status, flag
 from leadpipe_runtime.logs import configure_logging
@@ -173,6 +174,10 @@ class Service(Generic[S]):
             )
             self._runners.append(runner)
             self._spawn(f"consumer:{runner.durable}", runner.run)
+        if self._runners:
+            specs = [subscription.spec for subscription in self._components.subscriptions]
+            interval = self.settings.consumer_lag_interval_seconds
+            self._spawn("consumer-lag", lambda: sample_forever(js, self.topology, specs, interval))
         relay = OutboxRelay(self.db, publisher)
         self._spawn("outbox-relay", relay.run)
         for task_name, factory in self._components.tasks.items():

@@ -63,6 +63,7 @@ class BaseSettings(msgspec.Struct, frozen=True, kw_only=True):
         ops_port: Port of the ops HTTP port; each service has its own default.
         log_level: Python logging level name.
         shutdown_grace_seconds: Time in-flight work gets to finish on SIGTERM.
+        consumer_lag_interval_seconds: How often the service samples its consumers' lag.
     """
 
     nats_url: str = "nats://127.0.0.1:4222"
@@ -74,6 +75,7 @@ class BaseSettings(msgspec.Struct, frozen=True, kw_only=True):
     ops_port: int = 9100
     log_level: str = "INFO"
     shutdown_grace_seconds: float = 20.0
+    consumer_lag_interval_seconds: float = 15.0
 
 
 S = TypeVar("S", bound=BaseSettings)

@@ -89,6 +89,14 @@ async def test_service_answers_health_ready_and_metrics(service: Service[BaseSet
     status, metrics = await _get(f"{base}/metrics")
     assert status == 200
     assert "leadpipe_consumer_in_flight" in metrics
+    # The lag of the service's own consumer, sampled from the server as soon as it starts.
+    durable = service.topology.durable(service.topology.consumer("stream-ingest", "rechecks"))
+    lag = f'leadpipe_consumer_pending{{consumer="{durable}"}} 0.0'
+
+    async def lag_exported() -> bool:
+        return lag in (await _get(f"{base}/metrics"))[1]
+
+    await poll_until(lag_exported, message="consumer lag exported", timeout=10)
 
 
 async def _ready(base: str) -> tuple[int, str] | None:
