@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from leadpipe_bus import SERVICES
+from leadpipe_bus.telemetry import Label
 
 ROOT = Path(__file__).resolve().parents[1]
 OBSERVABILITY = ROOT / "deploy" / "observability"
@@ -164,6 +165,30 @@ def test_every_metric_in_the_dashboard_exists_in_the_code(dashboard: dict[str, A
             assert used, target["expr"]
             unknown = used - exposed
             assert not unknown, f"{panel['title']}: {sorted(unknown)} not declared in the code"
+
+
+# Labels Prometheus itself adds: the histogram bucket bound and the scrape target's.
+_PROMETHEUS_LABELS = frozenset({"le", "job", "instance"})
+
+
+def _label_keys_in(expr: str) -> set[str]:
+    """Label keys an expression groups by or matches on."""
+    keys: set[str] = set()
+    for grouping in re.findall(r"\b(?:by|without|on|ignoring)\s*\(([^)]*)\)", expr):
+        keys.update(key.strip() for key in grouping.split(",") if key.strip())
+    for selector in re.findall(r"\{([^}]*)\}", expr):
+        keys.update(re.findall(r"([a-zA-Z_]\w*)\s*(?:=~|!~|!=|=)", selector))
+    return keys
+
+
+def test_every_label_key_in_the_dashboard_is_declared_once_in_telemetry(
+    dashboard: dict[str, Any],
+) -> None:
+    declared = {value for name, value in vars(Label).items() if name.isupper()}
+    for panel in _panels(dashboard):
+        for target in panel["targets"]:
+            unknown = _label_keys_in(target["expr"]) - declared - _PROMETHEUS_LABELS
+            assert not unknown, f"{panel['title']}: label keys {sorted(unknown)} not in Label"
 
 
 def test_metric_name_extraction_ignores_functions_labels_and_keywords() -> None:

@@ -15,9 +15,15 @@ EVENT_TYPE = "Leadpipe-Event-Type"
 PRODUCER = "Leadpipe-Producer"
 
 
-def inject_trace(headers: dict[str, str]) -> dict[str, str]:
-    """Add the current trace context (``traceparent``/``tracestate``) to ``headers``."""
-    propagate.inject(headers)
+def inject_trace(
+    headers: dict[str, str], context: otel_context.Context | None = None
+) -> dict[str, str]:
+    """Add the trace context (``traceparent``/``tracestate``) of ``context`` to ``headers``.
+
+    Without ``context``, the current one: a message published while handling another continues
+    that message's trace.
+    """
+    propagate.inject(headers, context=context)
     return headers
 
 

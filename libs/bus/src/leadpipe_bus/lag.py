@@ -16,6 +16,7 @@ import nats.errors
 from nats.js import JetStreamContext
 from prometheus_client import Gauge
 
+from leadpipe_bus.telemetry import Label
 from leadpipe_bus.topology import ConsumerSpec, Topology
 
 log = logging.getLogger(__name__)
@@ -23,17 +24,17 @@ log = logging.getLogger(__name__)
 PENDING = Gauge(
     "leadpipe_consumer_pending",
     "Messages in the stream not yet delivered to the consumer (its lag).",
-    ["consumer"],
+    [Label.CONSUMER],
 )
 ACK_PENDING = Gauge(
     "leadpipe_consumer_ack_pending",
     "Messages delivered to the consumer and not yet acknowledged.",
-    ["consumer"],
+    [Label.CONSUMER],
 )
 REDELIVERED = Gauge(
     "leadpipe_consumer_redelivered",
     "Messages delivered more than once that are still unacknowledged.",
-    ["consumer"],
+    [Label.CONSUMER],
 )
 
 

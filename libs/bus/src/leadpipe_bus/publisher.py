@@ -11,6 +11,7 @@ import nats.errors
 from nats.js import JetStreamContext
 from nats.js import api as js_api
 from nats.js.errors import APIError, ServiceUnavailableError
+from opentelemetry.context import Context
 
 from leadpipe_bus.errors import PublishError
 from leadpipe_bus.headers import EVENT_TYPE, MSG_ID, PRODUCER, inject_trace
@@ -60,11 +61,17 @@ class Publisher:
         """The topology subjects are resolved in."""
         return self._topology
 
-    def headers_for(self, event: Event, *, msg_id: str | None = None) -> dict[str, str]:
-        """Headers for an event: de-duplication id, type, producer and current trace context."""
+    def headers_for(
+        self, event: Event, *, msg_id: str | None = None, trace: Context | None = None
+    ) -> dict[str, str]:
+        """Headers for an event: de-duplication id, type, producer and trace context.
+
+        The trace context is ``trace`` when given, else the current one, so the consumer's span
+        continues the trace the event was produced in.
+        """
         tag = type(event).__struct_config__.tag
         headers = {MSG_ID: msg_id or event.event_id, EVENT_TYPE: str(tag), PRODUCER: self._producer}
-        return inject_trace(headers)
+        return inject_trace(headers, trace)
 
     async def publish(
         self, event: Event, *, subject: str | None = None, msg_id: str | None = None

@@ -15,7 +15,7 @@ import contextlib
 import dataclasses
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Generic, TypeVar
 
 import msgspec
@@ -26,8 +26,9 @@ from opentelemetry import trace
 
 from leadpipe_bus.deadletter import DeadLetterWriter
 from leadpipe_bus.errors import PermanentError, TransientError
-from leadpipe_bus.headers import MSG_ID, extract_trace
+from leadpipe_bus.headers import EVENT_TYPE, MSG_ID, extract_trace
 from leadpipe_bus.metrics import HANDLE_SECONDS, IN_FLIGHT, MESSAGES
+from leadpipe_bus.telemetry import Attr, SpanName, Value
 from leadpipe_bus.topology import ConsumerSpec, Topology
 from leadpipe_contracts import Decoder
 
@@ -55,6 +56,44 @@ class Delivery:
 
 
 Handler = Callable[[T, Delivery], Awaitable[None]]
+
+
+@contextlib.contextmanager
+def consumer_span(
+    spec: ConsumerSpec, durable: str, delivery: Delivery, event: object = None
+) -> Iterator[trace.Span]:
+    """The CONSUMER span of one delivery, continuing the trace its headers carry.
+
+    ``event`` (when decoded) adds its company number, so a company's trace can be found by it.
+    """
+    attributes: dict[str, str | int] = {
+        Attr.MESSAGING_SYSTEM: Value.NATS,
+        Attr.MESSAGING_OPERATION: Value.PROCESS,
+        Attr.MESSAGING_DESTINATION: delivery.subject,
+        Attr.MESSAGING_CONSUMER_GROUP: durable,
+        Attr.MESSAGING_MESSAGE_ID: delivery.msg_id or "",
+        Attr.MESSAGING_DELIVERY_COUNT: delivery.deliveries,
+        Attr.SERVICE: spec.service,
+        Attr.EVENT_TYPE: delivery.headers.get(EVENT_TYPE, ""),
+    }
+    company_number = getattr(event, "company_number", None)
+    if isinstance(company_number, str) and company_number:
+        attributes[Attr.COMPANY_NUMBER] = company_number
+    with tracer.start_as_current_span(
+        SpanName.consume(spec.durable),
+        context=extract_trace(delivery.headers),
+        kind=trace.SpanKind.CONSUMER,
+        attributes=attributes,
+        # Exception messages may quote personal data; ``failed`` records the type only.
+        record_exception=False,
+    ) as span:
+        yield span
+
+
+def failed(span: trace.Span, exc: BaseException) -> None:
+    """Mark ``span`` failed by ``exc``'s type (its message may hold personal data)."""
+    span.set_attribute(Attr.ERROR_TYPE, type(exc).__name__)
+    span.set_status(trace.StatusCode.ERROR, type(exc).__name__)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -179,17 +218,7 @@ class ConsumerRunner(Generic[T]):
             await self._give_up(message, delivery, f"undecodable message: {exc}")
             return
         started = time.perf_counter()
-        with tracer.start_as_current_span(
-            f"consume {self._spec.durable}",
-            context=extract_trace(headers),
-            kind=trace.SpanKind.CONSUMER,
-            attributes={
-                "messaging.system": "nats",
-                "messaging.destination.name": delivery.subject,
-                "messaging.consumer.group.name": self._durable,
-                "messaging.message.id": delivery.msg_id or "",
-            },
-        ) as span:
+        with consumer_span(self._spec, self._durable, delivery, event) as span:
             heartbeat = asyncio.create_task(self._keep_alive(message))
             try:
                 await self._subscription.handler(event, delivery)
@@ -197,10 +226,10 @@ class ConsumerRunner(Generic[T]):
                 MESSAGES.labels(self._durable, "cancelled").inc()
                 raise
             except PermanentError as exc:
-                span.record_exception(exc)
+                failed(span, exc)
                 await self._give_up(message, delivery, f"permanent error: {exc}")
             except Exception as exc:
-                span.record_exception(exc)
+                failed(span, exc)
                 await self._retry_or_give_up(message, delivery, exc)
             else:
                 await message.ack()

@@ -2,7 +2,8 @@
 
 - ``BaseSettings`` / ``load_settings`` / ``Secret``: typed ``LEADPIPE_*`` settings.
 - ``configure_logging``: JSON lines with trace ids and secret redaction.
-- ``configure_tracing``: OpenTelemetry, exported over OTLP when configured.
+- ``configure_tracing``: OpenTelemetry, exported over OTLP when configured; ``tracing`` also
+  holds HTTP client spans and the trace context kept with stored work.
 - ``OutboxWriter`` / ``OutboxRelay``: atomic "change state, then publish".
 - ``ServiceDefinition`` / ``Service`` / ``main``: the shared life cycle and ops port.
 - ``BusinessHours``: weekly opening hours in a time zone, from a setting string.

@@ -23,11 +23,14 @@ import contextlib
 import dataclasses
 import datetime as dt
 import logging
+from collections.abc import Callable
 from typing import Any
 
+from leadpipe_bus.telemetry import Attr, SpanName
 from leadpipe_contracts import Event
 from leadpipe_db import Database
 from leadpipe_runtime import CheckResult, OutboxWriter, Status
+from leadpipe_runtime.tracing import continued
 from snov_enricher import events, metrics, tokens
 from snov_enricher.adapters import ledger, repository
 from snov_enricher.adapters.errors import (
@@ -213,10 +216,11 @@ class Enricher:
             due = await ledger.due_batches(connection, now, BATCH_LIMIT)
         for batch in due:
             try:
-                if batch["kind"] == "domain":
-                    body = await self._client.domain_result(batch["task_hash"])
-                else:
-                    body = await self._client.email_result(batch["task_hash"])
+                with _batch_span(SpanName.snov_fetch, batch["batch_id"], batch["kind"], batch):
+                    if batch["kind"] == "domain":
+                        body = await self._client.domain_result(batch["task_hash"])
+                    else:
+                        body = await self._client.email_result(batch["task_hash"])
             except SnovError as exc:
                 log.warning("result fetch failed: %s", exc, extra={"batch_id": batch["batch_id"]})
                 await self._poll_later(batch["batch_id"], now)
@@ -239,20 +243,24 @@ class Enricher:
             if batch is None or batch["state"] not in ("starting", "running"):
                 return  # already applied (a duplicate push or a concurrent poll)
             items = ledger.batch_items(batch)
-            produced: list[Event] = []
             if batch["kind"] == "domain":
                 domain_result = parse_domain_result(body, [item.sent[0] for item in items])
                 status = domain_result.status
                 if status is TaskStatus.COMPLETED:
                     charged = sum(1 for d in domain_result.domains.values() if d)
                     for item in items:
-                        produced += await repository.apply_domain(
-                            connection,
-                            item.key,
-                            domain_result.domains.get(item.sent[0]),
-                            now,
-                            include_unknown,
-                        )
+                        # Each item's events (and the searches they queue) continue its own trace.
+                        with _item_span(batch_id, "domain", item):
+                            await self._emit(
+                                connection,
+                                await repository.apply_domain(
+                                    connection,
+                                    item.key,
+                                    domain_result.domains.get(item.sent[0]),
+                                    now,
+                                    include_unknown,
+                                ),
+                            )
             else:
                 email_result = parse_email_result(
                     body, [(item.sent[0], item.sent[1]) for item in items]
@@ -263,9 +271,13 @@ class Enricher:
                     for index, item in enumerate(items):
                         found = email_result.emails.get(index, ())
                         charged += charged_credits(found)
-                        produced += await repository.apply_emails(
-                            connection, item.key, found, now, include_unknown
-                        )
+                        with _item_span(batch_id, "emails", item):
+                            await self._emit(
+                                connection,
+                                await repository.apply_emails(
+                                    connection, item.key, found, now, include_unknown
+                                ),
+                            )
             if status is TaskStatus.COMPLETED:
                 await ledger.settle(connection, batch, charged, now)
                 await ledger.close_batch(connection, batch_id, "completed", charged, now)
@@ -282,8 +294,6 @@ class Enricher:
                     now + dt.timedelta(seconds=self._settings.poll_interval_seconds),
                 )
                 return
-            for event in produced:
-                await self._outbox.add(connection, event)
             await self._outbox.add(connection, await self._status_event(connection, now))
         log.info(
             "batch applied",
@@ -291,6 +301,10 @@ class Enricher:
         )
         if pause_for is not None:
             await self._pause(pause_for, now)
+
+    async def _emit(self, connection: Any, produced: list[Event]) -> None:
+        for event in produced:
+            await self._outbox.add(connection, event)
 
     async def _release_stale(self, now: dt.datetime) -> None:
         settings = self._settings
@@ -322,25 +336,25 @@ class Enricher:
     async def _pending(self, connection: Any, kind: str, limit: int) -> list[Any]:
         if kind == "domain":
             query = (
-                "SELECT l.normalised_name AS key, l.query_name, min(l.queued_at) AS queued_at,"
-                " max(c.lead_score) AS score FROM domain_lookups l"
+                "SELECT l.normalised_name AS key, l.query_name, l.traceparent,"
+                " min(l.queued_at) AS queued_at, max(c.lead_score) AS score FROM domain_lookups l"
                 " JOIN companies c ON c.normalised_name = l.normalised_name"
                 " WHERE l.state = 'pending' AND c.domain_state = 'pending' AND c.in_strike_off"
                 " AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.kind = 'company'"
                 " AND s.value = c.company_number)"
-                " GROUP BY l.normalised_name, l.query_name"
+                " GROUP BY l.normalised_name, l.query_name, l.traceparent"
                 " ORDER BY score DESC, queued_at, key LIMIT $1"
             )
         else:
             query = (
-                "SELECT e.lookup_key AS key, e.first_name, e.last_name, e.domain,"
+                "SELECT e.lookup_key AS key, e.first_name, e.last_name, e.domain, e.traceparent,"
                 " min(e.queued_at) AS queued_at, max(c.lead_score) AS score FROM email_lookups e"
                 " JOIN officers o ON o.lookup_key = e.lookup_key"
                 " JOIN companies c ON c.company_number = o.company_number"
                 " WHERE e.state = 'pending' AND c.in_strike_off AND c.domain_state = 'found'"
                 " AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.kind = 'company'"
                 " AND s.value = c.company_number)"
-                " GROUP BY e.lookup_key, e.first_name, e.last_name, e.domain"
+                " GROUP BY e.lookup_key, e.first_name, e.last_name, e.domain, e.traceparent"
                 " ORDER BY score DESC, queued_at, key LIMIT $1"
             )
         return list(await connection.fetch(query, limit))
@@ -376,10 +390,12 @@ class Enricher:
                     return False
                 rows = rows[:size]
                 items = [
-                    ledger.BatchItem(row["key"], [row["query_name"]])
+                    ledger.BatchItem(row["key"], [row["query_name"]], row["traceparent"])
                     if kind == "domain"
                     else ledger.BatchItem(
-                        row["key"], [row["first_name"], row["last_name"], row["domain"]]
+                        row["key"],
+                        [row["first_name"], row["last_name"], row["domain"]],
+                        row["traceparent"],
                     )
                     for row in rows
                 ]
@@ -407,14 +423,15 @@ class Enricher:
             else None
         )
         try:
-            if kind == "domain":
-                task_hash = await self._client.start_domain_search(
-                    [item.sent[0] for item in items], url
-                )
-            else:
-                task_hash = await self._client.start_email_search(
-                    [(item.sent[0], item.sent[1], item.sent[2]) for item in items], url
-                )
+            with _batch_span(SpanName.snov_start, batch_id, kind, items):
+                if kind == "domain":
+                    task_hash = await self._client.start_domain_search(
+                        [item.sent[0] for item in items], url
+                    )
+                else:
+                    task_hash = await self._client.start_email_search(
+                        [(item.sent[0], item.sent[1], item.sent[2]) for item in items], url
+                    )
         except SnovTransientError as exc:
             if exc.maybe_started:
                 # Snov.io may have started it: keep the batch until a push names its task or
@@ -460,3 +477,33 @@ class Enricher:
             else:
                 await ledger.requeue_items(connection, kind, batch_id)
             await ledger.close_batch(connection, batch_id, "abandoned", 0, now)
+
+
+def _batch_span(
+    name: Callable[[str], str], batch_id: str, kind: str, batch: Any
+) -> contextlib.AbstractContextManager[Any]:
+    """A span for one Snov.io call of a batch: in the first item's trace, linked to the rest.
+
+    ``batch`` is the item list or a ``batches`` row.
+    """
+    items = batch if isinstance(batch, list) else ledger.batch_items(batch)
+    return continued(
+        name(kind),
+        [item.trace for item in items],
+        {
+            Attr.SNOV_BATCH_ID: batch_id,
+            Attr.SNOV_BATCH_KIND: kind,
+            Attr.SNOV_BATCH_SIZE: len(items),
+        },
+    )
+
+
+def _item_span(
+    batch_id: str, kind: str, item: ledger.BatchItem
+) -> contextlib.AbstractContextManager[Any]:
+    """The span applying one item's result, continuing the trace that queued the item."""
+    return continued(
+        SpanName.snov_apply(kind),
+        [item.trace],
+        {Attr.SNOV_BATCH_ID: batch_id, Attr.SNOV_BATCH_KIND: kind},
+    )

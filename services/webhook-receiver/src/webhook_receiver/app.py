@@ -23,13 +23,17 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from opentelemetry import trace
+from opentelemetry.context import Context
 
+from leadpipe_bus.telemetry import Attr, SpanName
 from leadpipe_contracts import utcnow
 from webhook_receiver import domain, tokens
 from webhook_receiver.ports import PushStore, StoreUnavailable
 from webhook_receiver.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
+tracer = trace.get_tracer(__name__)
 
 NOT_FOUND = {"detail": "Not Found"}
 
@@ -109,6 +113,9 @@ def create_app(
             "Receives Snov.io per-task result pushes. The URL token authenticates the batch; "
             "a push is acknowledged only after it is stored durably."
         ),
+        # FastAPI's own request spans would continue an inbound traceparent; ``traced`` below
+        # is the one server span, and it never does.
+        telemetry={"tracing": False},
     )
 
     def client_address(request: Request) -> str:
@@ -138,6 +145,33 @@ def create_app(
             },
         )
         return response
+
+    @app.middleware("http")
+    async def traced(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        # Outermost, so the access log line carries the trace id. A public endpoint: an inbound
+        # traceparent is not trusted, every push starts a trace; snov-enricher links it to the
+        # traces of the batch's items (see docs/operations.md).
+        with tracer.start_as_current_span(
+            SpanName.http(request.method, "unmatched"),
+            context=Context(),
+            kind=trace.SpanKind.SERVER,
+            attributes={Attr.HTTP_METHOD: request.method},
+            record_exception=False,
+        ) as span:
+            response = await call_next(request)
+            route = getattr(request.scope.get("route"), "path", None)
+            if route is not None:
+                span.update_name(SpanName.http(request.method, route))
+                span.set_attribute(Attr.HTTP_ROUTE, route)
+            span.set_attribute(Attr.HTTP_STATUS, response.status_code)
+            batch_id = request.scope.get("state", {}).get("batch_id")
+            if batch_id:
+                span.set_attribute(Attr.SNOV_BATCH_ID, batch_id)
+            if response.status_code >= 500:
+                span.set_status(trace.StatusCode.ERROR)
+            return response
 
     @app.post(
         "/webhooks/snov/{token}",

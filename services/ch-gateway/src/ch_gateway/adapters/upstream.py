@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import re
 from collections.abc import Mapping
 from typing import Protocol
 
 import aiohttp
 
+from leadpipe_bus.telemetry import Value
 from leadpipe_runtime import Secret
+from leadpipe_runtime.tracing import client_span, record_status
 
 _KEPT_HEADERS = (
     "etag",
@@ -26,6 +29,12 @@ _KEPT_HEADERS = (
     "retry-after",
 )
 MAX_BODY = 16 * 1024 * 1024
+_COMPANY_SEGMENT = re.compile(r"^/company/[^/]+")
+
+
+def route_of(path: str) -> str:
+    """The path as a template (the company number becomes ``{company_number}``)."""
+    return _COMPANY_SEGMENT.sub("/company/{company_number}", path)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,14 +99,16 @@ class CompaniesHouseClient:
         """See ``Upstream.get``."""
         session = self._open()
         try:
-            async with session.get(self._base + path, params=dict(params) or None) as response:
-                body = await response.content.read(MAX_BODY)
-                headers = {
-                    name: value
-                    for name in _KEPT_HEADERS
-                    if (value := response.headers.get(name)) is not None
-                }
-                return Reply(response.status, headers, body)
+            with client_span(Value.COMPANIES_HOUSE, "GET", self._base, route_of(path)) as span:
+                async with session.get(self._base + path, params=dict(params) or None) as response:
+                    record_status(span, response.status)
+                    body = await response.content.read(MAX_BODY)
+                    headers = {
+                        name: value
+                        for name in _KEPT_HEADERS
+                        if (value := response.headers.get(name)) is not None
+                    }
+                    return Reply(response.status, headers, body)
         except TimeoutError as exc:
             raise TransportFailure(f"timed out after {self._timeout.total}s") from exc
         except aiohttp.ClientError as exc:

@@ -22,6 +22,7 @@ import asyncio
 import dataclasses
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -30,15 +31,31 @@ import aiohttp
 from prometheus_client import Counter, Gauge
 
 from crm_sync.pacing import Pacer
+from leadpipe_bus.telemetry import Label, Value
 from leadpipe_runtime import Secret
+from leadpipe_runtime.tracing import client_span, record_status
 
 API_VERSION = "2021-07-28"
 log = logging.getLogger(__name__)
 
 RESPONSES = Counter(
-    "leadpipe_ghl_responses_total", "GoHighLevel responses by status (0: no response).", ["status"]
+    "leadpipe_ghl_responses_total",
+    "GoHighLevel responses by status (0: no response).",
+    [Label.STATUS],
 )
 AUTH_OK = Gauge("leadpipe_ghl_auth_ok", "1 while GoHighLevel accepts the token, 0 after 401/403.")
+# Contact and location ids in paths become placeholders: spans name routes, not records.
+_ID_SEGMENTS = (
+    (re.compile(r"^/contacts/(?!upsert$|search$)[^/]+"), "/contacts/{contactId}"),
+    (re.compile(r"^/locations/[^/]+"), "/locations/{locationId}"),
+)
+
+
+def route_of(path: str) -> str:
+    """The path as a template, without record ids."""
+    for pattern, template in _ID_SEGMENTS:
+        path = pattern.sub(template, path)
+    return path
 
 
 class GhlError(Exception):
@@ -232,20 +249,22 @@ class GhlClient:
     async def _send(
         self, method: str, path: str, body: Any, params: Mapping[str, str] | None
     ) -> tuple[int, Mapping[str, str], Any]:
-        async with self._session.request(
-            method,
-            self._base + path,
-            json=body,
-            params=params,
-            headers=self._headers(),
-            timeout=self._timeout,
-        ) as response:
-            text = await response.text()
-            try:
-                parsed: Any = await response.json(content_type=None) if text.strip() else {}
-            except ValueError:
-                parsed = {"message": text[:200]}
-            return response.status, response.headers, parsed
+        with client_span(Value.GOHIGHLEVEL, method, self._base, route_of(path)) as span:
+            async with self._session.request(
+                method,
+                self._base + path,
+                json=body,
+                params=params,
+                headers=self._headers(),
+                timeout=self._timeout,
+            ) as response:
+                record_status(span, response.status)
+                text = await response.text()
+                try:
+                    parsed: Any = await response.json(content_type=None) if text.strip() else {}
+                except ValueError:
+                    parsed = {"message": text[:200]}
+                return response.status, response.headers, parsed
 
     async def _call(
         self,

@@ -17,6 +17,8 @@ from typing import Any
 import aiohttp
 import msgspec
 
+from leadpipe_bus.telemetry import Value
+from leadpipe_runtime.tracing import client_span, record_status
 from snov_enricher.adapters.errors import (
     SnovAuthError,
     SnovOutOfCreditsError,
@@ -116,8 +118,10 @@ class SnovClient:
         await self._pacer.acquire()
         self.requests += 1
         try:
-            async with self._http().request(method, self._base + path, **kwargs) as response:
-                return response.status, await response.read()
+            with client_span(Value.SNOV, method, self._base, path) as span:
+                async with self._http().request(method, self._base + path, **kwargs) as response:
+                    record_status(span, response.status)
+                    return response.status, await response.read()
         except aiohttp.ClientConnectorError as exc:
             raise SnovTransientError(f"{method} {path}: cannot connect: {exc}") from exc
         except (TimeoutError, aiohttp.ClientError) as exc:
