@@ -143,10 +143,6 @@ class Breaker:
         self._open_until = now + self._auth_retry
         self._probing = False
 
-    def on_abandoned(self) -> None:
-        """The probe never reached Companies House (e.g. the lease was lost first)."""
-        self._probing = False
-
     def restore(self, open_until: float, reason: OpenReason) -> None:
         """Re-open after a restart or leader change from the persisted state."""
         if open_until > self._open_until:

@@ -2,10 +2,16 @@
 
 One dispatch loop decides every upstream call. It takes the best job (strict priority, FIFO,
 duplicates coalesced — ``scheduler``) as soon as the lease is held, the breaker allows a call,
-the limiter allows one and fewer than ``max_in_flight`` calls are running; it writes the call to
-the persisted log (over the lease session), records it in the limiter and starts it. Because
-only this loop records calls, the limiter's law holds for the whole process; because the log is
-written before the call over the lease session, it holds across restarts and leader changes.
+the limiter allows one, a persisted call slot is left and fewer than ``max_in_flight`` calls
+are running; it records the call in the limiter and starts it. Because only this loop records
+calls, the limiter's law holds for the whole process. Slots are written to the persisted log
+over the lease session *before* they can be used (``reservations``), a little ahead of need by
+a second task, so the law holds across restarts and leader changes without a database round
+trip on any call's path.
+
+A call's slot (``max_in_flight``) is held only for the upstream call and the handling of its
+reply: publishing the responses and acknowledging the requests run in the background, bounded,
+so a slow broker acknowledgement never idles the quota.
 
 Requests wait in memory while the quota or the breaker says "not yet": their messages get
 progress heartbeats, so waiting never burns a delivery attempt. Only genuine failures end in a
@@ -20,13 +26,15 @@ import contextlib
 import dataclasses
 import datetime as dt
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 import msgspec
+from opentelemetry import context as otel_context
 
-from ch_gateway import metrics
+from ch_gateway import metrics, tracing
 from ch_gateway.adapters.lease import CallLog, LeaseLost
 from ch_gateway.adapters.upstream import Reply, TransportFailure, Upstream
 from ch_gateway.breaker import Breaker, BreakerState, OpenReason, backoff
@@ -40,6 +48,7 @@ from ch_gateway.domain import (
     target_of,
 )
 from ch_gateway.limiter import RateHeaders, SlidingWindowLimiter, parse_rate_headers
+from ch_gateway.reservations import Reservations
 from ch_gateway.scheduler import Job, Scheduler
 from ch_gateway.settings import Settings
 from leadpipe_contracts import derive_id, utcnow
@@ -101,6 +110,8 @@ class Waiter:
     priority: Priority
     ticket: Ticket
     published_at: float
+    # The context it was admitted in: its request's trace, continued by the call and answer.
+    trace: otel_context.Context = dataclasses.field(default_factory=otel_context.get_current)
 
     @property
     def rank(self) -> int:
@@ -152,6 +163,12 @@ class Gateway:
         self._scheduler: Scheduler[Waiter] = Scheduler()
         self._changed = asyncio.Event()
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._answering: set[asyncio.Task[None]] = set()
+        self._delivering: set[Waiter] = set()
+        self._max_answering = 8 * settings.max_in_flight
+        self._slots = Reservations()
+        self._reserve = asyncio.Event()
+        self._term = 0
         self._leader = False
         self._last_rate = RateHeaders()
         self._lost_lease: Callable[[], Awaitable[None]] | None = None
@@ -224,6 +241,8 @@ class Gateway:
         if lockout is not None and lockout[0] > now:
             with contextlib.suppress(ValueError):
                 self._breaker.restore(lockout[0], OpenReason(lockout[1]))
+        self._slots.clear()
+        self._term += 1
         self._leader = True
         metrics.LEADER.set(1)
         log.info(
@@ -238,6 +257,8 @@ class Gateway:
         if self._leader:
             log.warning("leader lease lost: standing by")
         self._leader = False
+        self._term += 1
+        self._slots.clear()
         metrics.LEADER.set(0)
         await self._release(self._scheduler.drain())
         self._wake()
@@ -246,12 +267,17 @@ class Gateway:
     async def shutdown(self, grace: float) -> None:
         """Let calls in flight finish for ``grace`` seconds, then release everything held."""
         self._leader = False
+        self._term += 1
+        self._slots.clear()
         metrics.LEADER.set(0)
-        if self._in_flight:
-            _, pending = await asyncio.wait(set(self._in_flight), timeout=grace)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+        deadline = time.monotonic() + grace
+        for tasks in (self._in_flight, self._answering):
+            if tasks:
+                left = max(0.0, deadline - time.monotonic())
+                _, pending = await asyncio.wait(set(tasks), timeout=left)
+                for task in pending:
+                    task.cancel()
+                await asyncio.gather(*pending, return_exceptions=True)
         jobs = list(self._scheduler.jobs())
         for job in jobs:
             self._scheduler.finish(job)
@@ -297,12 +323,18 @@ class Gateway:
     # -- dispatch ------------------------------------------------------------------------------
 
     def _next_call_at(self, now: float) -> float | None:
-        """When the next call may start (``<= now``: at once), or None to wait for a change."""
+        """When the next call may start (``<= now``: at once), or None to wait for a change.
+
+        Persisted slots are not considered here: the dispatch loop asks for them when this
+        says "now".
+        """
         if not self._leader:
             return None
         if self._scheduler.peek(now) is None:
             return self._scheduler.next_ready_at()
         if len(self._in_flight) >= self._settings.max_in_flight:
+            return None
+        if len(self._answering) >= self._max_answering:
             return None
         breaker_at = self._breaker.next_allowed(now)
         if breaker_at is None:
@@ -310,64 +342,109 @@ class Gateway:
         return max(breaker_at, self._limiter.next_allowed(now))
 
     async def run(self) -> None:
-        """The dispatch loop (runs for the life of the service; idle while standby)."""
+        """The dispatch loop and the slot writer (for the life of the service; idle while
+        standby)."""
+        await asyncio.gather(self._dispatch_loop(), self._reserve_loop())
+
+    async def _dispatch_loop(self) -> None:
         while True:
             self._changed.clear()
             now = self._clock()
             when = self._next_call_at(now)
             if when is not None and when <= now:
-                await self._dispatch(now)
-                continue
+                if self._dispatch(now):
+                    continue
+                when = None  # no persisted slot left: the slot writer wakes us
             timeout = None if when is None else max(when - now, 0.001)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), timeout)
 
-    async def _dispatch(self, granted: float) -> None:
-        """Start every call allowed now, logging them together (one write for the batch)."""
-        started = time.perf_counter()
-        at = self._clock()
-        batch: list[Job[Waiter]] = []
+    @property
+    def _horizon(self) -> float:
+        """How far ahead slots are persisted (at most half a window)."""
+        s = self._settings
+        return min(s.call_reservation_seconds, s.ch_rate_window_seconds / 2)
+
+    def _slots_wanted(self, now: float) -> int:
+        """Slots to persist now: the calls the limiter could grant over the horizon, capped by
+        the requests waiting, less the slots still held (unused slots only ever make a later
+        leader more careful, so the estimate errs on the side of few)."""
+        if not self._leader or self._scheduler.peek(now) is None:
+            return 0
+        waiting = max(1, len(self._scheduler) - len(self._in_flight))
+        grantable = self._limiter.grantable(now, now + self._horizon)
+        return max(0, min(waiting, grantable) - self._slots.valid(now))
+
+    def _slots_low(self, now: float) -> bool:
+        """Fewer slots left than half a horizon of calls at the even rate."""
+        half = self._horizon / 2
+        return self._slots.valid(now) <= math.ceil(half / self._limiter.interval)
+
+    async def _reserve_loop(self) -> None:
+        """Persist call slots ahead of use (see ``reservations``)."""
+        while True:
+            await self._reserve.wait()
+            self._reserve.clear()
+            now = self._clock()
+            count = self._slots_wanted(now)
+            if count == 0:
+                self._wake()  # nothing to persist now: the dispatch loop waits on the limiter
+                continue
+            term, until = self._term, now + self._horizon
+            try:
+                await self._log.record([until] * count)
+            except LeaseLost as exc:
+                log.error("call log write failed; not calling: %s", exc)
+                if self._term == term:
+                    if self._lost_lease is not None:
+                        await self._lost_lease()
+                    else:
+                        await self.step_down()
+                continue
+            if self._term == term:
+                self._slots.add(count, until)
+                self._wake()
+
+    def _dispatch(self, at: float) -> bool:
+        """Start every call allowed at ``at``; False when a persisted slot was missing."""
+        granted = time.perf_counter()
         room = self._settings.max_in_flight - len(self._in_flight)
-        while len(batch) < room:
+        started = 0
+        missing = False
+        while started < room:
             breaker_at = self._breaker.next_allowed(at)
             if breaker_at is None or breaker_at > at or self._limiter.next_allowed(at) > at:
                 break
-            job = self._scheduler.pop(at)
-            if job is None:
+            if self._scheduler.peek(at) is None:
                 break
-            # Counted before it is persisted: if the write fails the limiter over-counts,
-            # which is safe; it is rebuilt from the log on the next leadership anyway.
+            if not self._slots.take(at):
+                missing = True
+                break
+            job = self._scheduler.pop(at)
+            assert job is not None  # peeked above
             self._limiter.record(at)
             self._breaker.on_dispatch(at)
-            batch.append(job)
-        if not batch:
-            return
-        try:
-            await self._log.record([at] * len(batch))
-        except LeaseLost as exc:
-            log.error("call log write failed; not calling: %s", exc)
-            self._breaker.on_abandoned()
-            for job in batch:
-                self._scheduler.requeue(job)
-            if self._lost_lease is not None:
-                await self._lost_lease()
-            else:
-                await self.step_down()
-            return
-        metrics.CALLS_USED.set(self._limiter.used(at))
-        metrics.CALLS_REMAINING.set(self._limiter.remaining(at))
-        overhead = (time.perf_counter() - started) / len(batch)
-        for job in batch:
-            job.calls += 1
-            if not job.dispatched:
-                job.dispatched = True
-                for waiter in job.waiters:
-                    metrics.WAIT_SECONDS.labels(waiter.priority.value).observe(
-                        max(0.0, at - waiter.published_at)
-                    )
-            task = asyncio.create_task(self._call(job, at, overhead))
-            self._in_flight.add(task)
-            task.add_done_callback(self._call_done)
+            self._start(job, at, granted)
+            started += 1
+        if missing or (started and self._slots_low(at)):
+            # Running low: the slot writer persists the next block while these calls run.
+            self._reserve.set()
+        if started:
+            metrics.CALLS_USED.set(self._limiter.used(at))
+            metrics.CALLS_REMAINING.set(self._limiter.remaining(at))
+        return not missing
+
+    def _start(self, job: Job[Waiter], at: float, granted: float) -> None:
+        job.calls += 1
+        if not job.dispatched:
+            job.dispatched = True
+            for waiter in job.waiters:
+                metrics.WAIT_SECONDS.labels(waiter.priority.value).observe(
+                    max(0.0, at - waiter.published_at)
+                )
+        task = asyncio.create_task(self._call(job, at, granted))
+        self._in_flight.add(task)
+        task.add_done_callback(self._call_done)
 
     def _call_done(self, task: asyncio.Task[None]) -> None:
         self._in_flight.discard(task)
@@ -375,12 +452,13 @@ class Gateway:
             log.error("upstream call handling crashed", exc_info=task.exception())
         self._wake()
 
-    async def _call(self, job: Job[Waiter], dispatched_at: float, overhead: float) -> None:
+    async def _call(self, job: Job[Waiter], dispatched_at: float, granted: float) -> None:
         target = job.target
         params = page_params(target, job.pages.next_start or 0)
         began = time.perf_counter()
         try:
-            reply: Reply | None = await self._upstream.get(target.path, params)
+            with tracing.calling(job):
+                reply: Reply | None = await self._upstream.get(target.path, params)
             failure = None
         except TransportFailure as exc:
             reply, failure = None, str(exc)
@@ -397,12 +475,14 @@ class Gateway:
         except Exception:
             # Never leave a request unanswered and unreleased because one answer was odd.
             log.exception("could not handle the reply for %s", target.path)
-            await self._end(job, Outcome(ResponseStatus.FAILED, reason="internal gateway error"))
-        metrics.OVERHEAD_SECONDS.observe(overhead + time.perf_counter() - ended)
+            self._end(job, Outcome(ResponseStatus.FAILED, reason="internal gateway error"))
+        # The gateway's own time on this call's path: from the grant to the request going out,
+        # and from the reply to the responses handed to the broker (or the job requeued).
+        metrics.OVERHEAD_SECONDS.observe((began - granted) + (time.perf_counter() - ended))
 
     # -- replies -------------------------------------------------------------------------------
 
-    def _adapt(self, rate: RateHeaders, dispatched_at: float) -> None:
+    def _adapt(self, rate: RateHeaders, dispatched_at: float, replied_at: float) -> None:
         if not rate.present:
             return
         self._last_rate = rate
@@ -414,13 +494,16 @@ class Gateway:
             metrics.UPSTREAM_REMAINING.set(rate.remaining)
             if rate.reset_at is not None:
                 self._limiter.observe(
-                    remaining=rate.remaining, reset_at=rate.reset_at, dispatched_at=dispatched_at
+                    remaining=rate.remaining,
+                    reset_at=rate.reset_at,
+                    dispatched_at=dispatched_at,
+                    replied_at=replied_at,
                 )
 
     async def _on_reply(self, job: Job[Waiter], reply: Reply, dispatched_at: float) -> None:
         now = self._clock()
         rate = parse_rate_headers(reply.headers)
-        self._adapt(rate, dispatched_at)
+        self._adapt(rate, dispatched_at, now)
         status = reply.status
         if status in (429, 403):
             self._breaker.on_rate_limited(now, rate.reset_at, ip=status == 403)
@@ -441,7 +524,7 @@ class Gateway:
             refused = Outcome(
                 ResponseStatus.FAILED, reason=UNAUTHORISED_REASON, upstream_status=401
             )
-            await self._end(job, refused)
+            self._end(job, refused)
             for queued in self._scheduler.drain():  # drained jobs are already finished
                 await self._answer(queued.waiters, queued.target.kind, refused, calls=queued.calls)
             self._on_change()
@@ -451,11 +534,11 @@ class Gateway:
             return
         self._breaker.on_success(now)
         if status == 404:
-            await self._end(job, Outcome(ResponseStatus.NOT_FOUND, upstream_status=404))
+            self._end(job, Outcome(ResponseStatus.NOT_FOUND, upstream_status=404))
             return
         if status != 200:
             excerpt = reply.body[:200].decode("utf-8", "replace")
-            await self._end(
+            self._end(
                 job,
                 Outcome(
                     ResponseStatus.FAILED,
@@ -484,7 +567,7 @@ class Gateway:
                 )
         except MalformedUpstream as exc:
             outcome = Outcome(ResponseStatus.FAILED, reason=str(exc), upstream_status=200)
-        await self._end(job, outcome)
+        self._end(job, outcome)
 
     async def _failed_attempt(
         self, job: Job[Waiter], reason: str, status: int | None = None
@@ -497,7 +580,7 @@ class Gateway:
             )
         job.attempts += 1
         if job.attempts >= self._settings.max_attempts:
-            await self._end(
+            self._end(
                 job,
                 Outcome(
                     ResponseStatus.FAILED,
@@ -518,17 +601,33 @@ class Gateway:
         self._in_flight.add(task)
         task.add_done_callback(self._in_flight.discard)
 
-    async def _end(self, job: Job[Waiter], outcome: Outcome) -> None:
+    def _end(self, job: Job[Waiter], outcome: Outcome) -> None:
+        """Finish a job: its responses are built now and published in the background."""
         waiters = self._scheduler.finish(job)
-        await self._answer(waiters, job.target.kind, outcome, calls=job.calls)
+        answers = self._responses(waiters, job.target.kind, outcome, calls=job.calls)
+        task = asyncio.create_task(self._deliver(answers, outcome, time.perf_counter()))
+        self._answering.add(task)
+        task.add_done_callback(self._answer_done)
         self._on_change()
+
+    def _answer_done(self, task: asyncio.Task[None]) -> None:
+        self._answering.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("publishing responses crashed", exc_info=task.exception())
+        if len(self._answering) == self._max_answering - 1:
+            self._wake()  # the dispatch loop may have paused for answers to drain
 
     async def _answer(
         self, waiters: list[Waiter], kind: RequestKind | None, outcome: Outcome, *, calls: int
     ) -> None:
-        fetched_at = utcnow() if calls else None
+        await self._deliver(self._responses(waiters, kind, outcome, calls=calls), outcome)
 
-        async def one(waiter: Waiter) -> None:
+    def _responses(
+        self, waiters: list[Waiter], kind: RequestKind | None, outcome: Outcome, *, calls: int
+    ) -> list[tuple[Waiter, GatewayResponse]]:
+        fetched_at = utcnow() if calls else None
+        answers = []
+        for waiter in waiters:
             request = waiter.request
             if not calls:
                 metrics.WAIT_SECONDS.labels(waiter.priority.value).observe(
@@ -551,23 +650,43 @@ class Gateway:
                 calls=calls,
                 fetched_at=fetched_at,
             )
+            answers.append((waiter, response))
+        return answers
+
+    async def _deliver(
+        self,
+        answers: list[tuple[Waiter, GatewayResponse]],
+        outcome: Outcome,
+        since: float | None = None,
+    ) -> None:
+        """Publish each response (JetStream acknowledged), then acknowledge its request."""
+
+        async def one(waiter: Waiter, response: GatewayResponse) -> None:
             try:
-                await self._publish(response)
+                with tracing.answering(waiter):
+                    await self._publish(response)
             except Exception as exc:
-                log.error("response to %s not published: %r", request.request_id, exc)
+                log.error("response to %s not published: %r", response.request_id, exc)
                 await waiter.ticket.retry_later(f"response not published: {exc!r}")
                 return
+            finally:
+                self._delivering.discard(waiter)
             metrics.RESPONSES.labels(response.kind.value, outcome.status.value).inc()
             with contextlib.suppress(Exception):
                 await waiter.ticket.ack()
 
-        await asyncio.gather(*(one(waiter) for waiter in waiters))
+        # Heartbeats go on until each response is out (a publish may retry for a while).
+        self._delivering.update(waiter for waiter, _ in answers)
+        await asyncio.gather(*(one(waiter, response) for waiter, response in answers))
+        if since is not None:
+            metrics.ANSWER_SECONDS.observe(time.perf_counter() - since)
 
     # -- housekeeping --------------------------------------------------------------------------
 
     async def heartbeat(self) -> None:
         """Tell the broker every held request is still being worked on."""
         tickets = [w.ticket for job in self._scheduler.jobs() for w in job.waiters]
+        tickets.extend(w.ticket for w in self._delivering)
         await asyncio.gather(*(t.in_progress() for t in tickets), return_exceptions=True)
 
     def status(self, queue_depth: dict[str, int]) -> GatewayStatus:

@@ -9,9 +9,12 @@ calls it granted and enforces the law directly:
 
 whatever way the server aligns its windows. Two refinements:
 
-- *Smoothing*: at most ``ceil(budget / slices)`` calls in any ``window / slices``, so that a
-  saturated gateway spreads its calls over the window (short waits for urgent work) rather
-  than spending the budget in a burst and idling for the rest of the window.
+- *Pacing*: calls are spaced ``window / budget`` apart on a virtual schedule (the generic cell
+  rate algorithm), with an allowance of ``ceil(budget / slices)`` calls ahead of it. A saturated
+  gateway so spends its budget evenly over the window (short waits for urgent work, no bursts
+  at the server) instead of all at once. Because the schedule is virtual, a call that starts a
+  little late does not push every later call back: lateness up to the allowance is caught up,
+  so pacing costs no throughput.
 - *Adaptation*: the ``X-Ratelimit-*`` response headers can only tighten the limiter — a lower
   ``Limit``, a longer ``Window``, or a ``Remain`` that says the server has counted more calls
   than we did (another client of the key, or calls before a restart) — never loosen it.
@@ -23,6 +26,7 @@ property-tested on a virtual clock.
 from __future__ import annotations
 
 import bisect
+import copy
 import dataclasses
 import math
 import re
@@ -38,8 +42,10 @@ class SlidingWindowLimiter:
     Args:
         budget: Calls allowed in any trailing window.
         window: The window in seconds.
-        slices: Smoothing factor; 1 turns smoothing off.
-        history: Times of calls already made (e.g. loaded after a restart).
+        slices: Pacing allowance: ``ceil(budget / slices)`` calls may go ahead of the even
+            schedule; 1 allows the whole budget at once (no pacing).
+        history: Times of calls already made, or upper bounds of them (e.g. loaded after a
+            restart); counting a call later than it was made is always safe.
     """
 
     def __init__(
@@ -52,9 +58,15 @@ class SlidingWindowLimiter:
         self._slices = slices
         self._retention = window
         self._times: list[float] = sorted(history)
+        # Theoretical time of the next call on the even schedule.
+        self._scheduled = -math.inf
+        for at in self._times:
+            self._scheduled = max(self._scheduled, at) + self.interval
         self._hint_until = -math.inf
         self._hint_left = 0
         self._hint_basis = -math.inf
+        # Each announced Reset -> when its first reply reached us.
+        self._window_seen: dict[float, float] = {}
 
     @property
     def budget(self) -> int:
@@ -68,13 +80,13 @@ class SlidingWindowLimiter:
 
     @property
     def burst(self) -> int:
-        """Calls allowed in any ``window / slices``."""
+        """Calls that may go at once, ahead of the even schedule."""
         return max(1, math.ceil(self._budget / self._slices))
 
     @property
-    def slice_seconds(self) -> float:
-        """The smoothing window."""
-        return self._window / self._slices
+    def interval(self) -> float:
+        """Spacing of the even schedule: ``window / budget``."""
+        return self._window / self._budget
 
     def next_allowed(self, now: float) -> float:
         """The earliest time (>= ``now``) at which one more call keeps every law.
@@ -88,9 +100,7 @@ class SlidingWindowLimiter:
         allowed = now
         if count >= self._budget:
             allowed = max(allowed, times[count - self._budget] + self._window)
-        burst = self.burst
-        if count >= burst:
-            allowed = max(allowed, times[count - burst] + self.slice_seconds)
+        allowed = max(allowed, self._scheduled - (self.burst - 1) * self.interval)
         if self._hint_left <= 0 and now < self._hint_until:
             allowed = max(allowed, self._hint_until)
         return allowed
@@ -98,15 +108,30 @@ class SlidingWindowLimiter:
     def record(self, at: float) -> None:
         """Count a call made at ``at`` (every upstream call: pages, retries and probes)."""
         bisect.insort(self._times, at)
+        self._scheduled = max(self._scheduled, at) + self.interval
         if at >= self._hint_basis:
             self._hint_left -= 1
 
     def used(self, now: float) -> int:
-        """Calls made in the trailing window ending at ``now``."""
+        """Calls made in the trailing window ending at ``now`` (and any counted after it)."""
         return len(self._times) - bisect.bisect_right(self._times, now - self._window)
 
+    def grantable(self, now: float, until: float) -> int:
+        """Calls that could be granted in ``[now, until)`` if each went as early as allowed
+        (for sizing reservations; a prediction: nothing is recorded)."""
+        probe = copy.copy(self)
+        probe._times = list(self._times)
+        count, at = 0, now
+        while count < self._budget:
+            at = probe.next_allowed(at)
+            if at >= until:
+                break
+            probe.record(at)
+            count += 1
+        return count
+
     def remaining(self, now: float) -> int:
-        """Calls still allowed in the trailing window ending at ``now`` (ignoring smoothing)."""
+        """Calls still allowed in the trailing window ending at ``now`` (ignoring pacing)."""
         return max(0, self._budget - self.used(now))
 
     def history(self, now: float) -> list[float]:
@@ -122,18 +147,41 @@ class SlidingWindowLimiter:
             self._window = window
             self._retention = max(self._retention, window)
 
-    def observe(self, *, remaining: int, reset_at: float, dispatched_at: float) -> None:
-        """Take the server's ``Remain``/``Reset`` into account until ``reset_at``.
+    def observe(
+        self,
+        *,
+        remaining: int,
+        reset_at: float,
+        dispatched_at: float,
+        replied_at: float | None = None,
+    ) -> None:
+        """Take the server's ``Remain``/``Reset`` into account until its window ends.
 
         ``remaining`` was computed when the call dispatched at ``dispatched_at`` arrived; calls
-        dispatched after it may or may not be included, so they are assumed not to be
-        (conservative). Older observations than the latest one are ignored.
+        dispatched after it, or with it, may or may not be included, so they are assumed not to
+        be (conservative). Older observations than the latest one are ignored.
+
+        ``Reset`` is whole epoch seconds, rounded up, on the server's clock, so it can be up to
+        a second after the window really ends. The window began no later than the first reply
+        announcing this ``Reset`` reached us (``replied_at``), so it ends no later than that
+        plus the window: waiting for the earlier of the two is safe, loses at most a round
+        trip per window, and needs no agreement between the two clocks.
         """
+        if replied_at is not None:
+            seen = self._window_seen.get(reset_at)
+            if seen is None or replied_at < seen:
+                self._window_seen[reset_at] = replied_at
+            while len(self._window_seen) > 4:
+                del self._window_seen[min(self._window_seen)]
         if dispatched_at < self._hint_basis:
             return
-        later = len(self._times) - bisect.bisect_right(self._times, dispatched_at)
+        # Calls decided at the same instant (one batch) may reach the server after this one.
+        later = len(self._times) - bisect.bisect_left(self._times, dispatched_at) - 1
         self._hint_basis = dispatched_at
-        self._hint_until = reset_at
+        end = reset_at
+        if (seen := self._window_seen.get(reset_at)) is not None:
+            end = min(end, seen + self._window)
+        self._hint_until = end
         self._hint_left = remaining - later
 
     def _prune(self, now: float) -> None:

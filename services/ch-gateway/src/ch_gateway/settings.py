@@ -15,9 +15,12 @@ class Settings(BaseSettings, frozen=True, kw_only=True):
         ch_rate_window_seconds: The length of that window.
         ch_rate_guard: Calls kept back from the limit for clock skew and network delay; the
             limiter's budget is ``ch_rate_limit - ch_rate_guard`` calls in any trailing window.
-        ch_rate_slices: Smoothing: at most ``ceil(budget / slices)`` calls in any
-            ``window / slices``, so a saturated gateway spreads its calls over the window
-            instead of spending the whole budget in one burst (1 disables smoothing).
+        ch_rate_slices: Pacing: calls are spaced ``window / budget`` apart with an allowance
+            of ``ceil(budget / slices)`` calls ahead of that schedule, so a saturated gateway
+            spreads its calls evenly over the window instead of spending the whole budget in
+            one burst (1 disables pacing).
+        call_reservation_seconds: How far ahead call slots are written to the call log
+            (at most half the window); a new leader counts unused slots as calls.
         call_timeout_seconds: Total time one upstream call may take.
         max_in_flight: Upstream calls in progress at once.
         max_attempts: Attempts of one call that fails with 5xx, a timeout or a dropped
@@ -44,6 +47,7 @@ class Settings(BaseSettings, frozen=True, kw_only=True):
     ch_rate_window_seconds: float = 300.0
     ch_rate_guard: int = 10
     ch_rate_slices: int = 10
+    call_reservation_seconds: float = 1.0
     call_timeout_seconds: float = 10.0
     max_in_flight: int = 32
     max_attempts: int = 4
@@ -68,6 +72,8 @@ class Settings(BaseSettings, frozen=True, kw_only=True):
             raise ValueError("LEADPIPE_CH_RATE_GUARD must be >= 0 and below the rate limit")
         if self.ch_rate_slices < 1 or self.max_in_flight < 1 or self.max_attempts < 1:
             raise ValueError("rate slices, max in flight and max attempts must be >= 1")
+        if self.call_reservation_seconds <= 0:
+            raise ValueError("LEADPIPE_CALL_RESERVATION_SECONDS must be > 0")
         if min(self.queue_limit_high, self.queue_limit_normal, self.queue_limit_low) < 1:
             raise ValueError("queue limits must be >= 1")
 

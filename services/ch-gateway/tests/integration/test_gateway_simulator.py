@@ -188,20 +188,30 @@ async def test_high_priority_requests_overtake_a_large_low_priority_backlog(
 
 
 def _gateway_process(
-    nats_url: str, database_url: str, namespace: str, api_url: str, ops_port: int, log: Path
+    nats_url: str,
+    database_url: str,
+    namespace: str,
+    api_url: str,
+    ops_port: int,
+    log: Path,
+    **settings: str,
 ) -> subprocess.Popen[bytes]:
-    env = dict(os.environ) | {
-        "LEADPIPE_NATS_URL": nats_url,
-        "LEADPIPE_DATABASE_URL": database_url,
-        "LEADPIPE_NAMESPACE": namespace,
-        "LEADPIPE_OPS_PORT": str(ops_port),
-        "LEADPIPE_CH_API_URL": api_url,
-        "LEADPIPE_CH_API_KEY": KEY,
-        "LEADPIPE_CH_RATE_LIMIT": "60",
-        "LEADPIPE_CH_RATE_WINDOW_SECONDS": "2",
-        "LEADPIPE_LEASE_POLL_SECONDS": "0.2",
-        "LEADPIPE_LOG_LEVEL": "WARNING",
-    }
+    env = (
+        dict(os.environ)
+        | {
+            "LEADPIPE_NATS_URL": nats_url,
+            "LEADPIPE_DATABASE_URL": database_url,
+            "LEADPIPE_NAMESPACE": namespace,
+            "LEADPIPE_OPS_PORT": str(ops_port),
+            "LEADPIPE_CH_API_URL": api_url,
+            "LEADPIPE_CH_API_KEY": KEY,
+            "LEADPIPE_CH_RATE_LIMIT": "60",
+            "LEADPIPE_CH_RATE_WINDOW_SECONDS": "2",
+            "LEADPIPE_LEASE_POLL_SECONDS": "0.2",
+            "LEADPIPE_LOG_LEVEL": "WARNING",
+        }
+        | {f"LEADPIPE_{name.upper()}": value for name, value in settings.items()}
+    )
     with log.open("wb") as sink:
         return subprocess.Popen(
             [sys.executable, "-m", "ch_gateway"], env=env, stdout=sink, stderr=subprocess.STDOUT
@@ -271,15 +281,88 @@ async def test_two_gateway_processes_share_one_budget_and_the_standby_takes_over
         assert log.count(429) == 0
         assert log.max_in_window(window) <= limit
     finally:
-        for process in processes:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+        _stop(processes)
 
 
 async def _roles(ports: list[int]) -> bool:
     roles = sorted([str(await _role_of(port)) for port in ports])
     return roles == ["leader", "standby"]
+
+
+def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.mark.slow
+async def test_the_requests_a_killed_leader_held_are_answered_by_the_standby_within_seconds(
+    simulator: SimulatorFactory,
+    requests: Requests,
+    responses: Responses,
+    nats_client: NatsClient,
+    nats_url: str,
+    database_url: str,
+    namespace: str,
+    tmp_path: Path,
+) -> None:
+    from leadpipe_bus import Topology
+    from leadpipe_simulators.companies_house import Fault
+
+    sim = await simulator(rate_limit=60, rate_window=2.0)
+    numbers = list(sim.population.iter_numbers())
+    # The leader's first two calls hang, so with two calls at a time it holds every request.
+    sim.rest.faults.add(Fault("latency", count=2, delay=5.0))
+    ports = [_free_port(), _free_port()]
+    processes = [
+        _gateway_process(
+            nats_url,
+            database_url,
+            namespace,
+            sim.rest_url,
+            port,
+            tmp_path / f"{i}.log",
+            max_in_flight="2",
+        )
+        for i, port in enumerate(ports)
+    ]
+    try:
+        await poll_until(lambda: _roles(ports), timeout=30, message="one leader and one standby")
+        roles = {port: await _role_of(port) for port in ports}
+        leader = next(i for i, port in enumerate(ports) if roles[port] == "leader")
+        ids = await requests.send_many([{"company_number": n} for n in numbers[:20]])
+        topology = Topology(namespace)
+        spec = topology.consumer("ch-gateway", "low")
+        js = nats_client.jetstream()
+
+        async def all_held() -> bool:
+            info = await js.consumer_info(topology.stream_name(spec.stream), topology.durable(spec))
+            return bool(info.num_ack_pending == 20)
+
+        await poll_until(all_held, timeout=10, message="the leader holding all 20 requests")
+        await poll_until(
+            lambda: sim.rest.faults.injected.get("latency") == 2,
+            timeout=10,
+            message="the leader's two calls under way",
+        )
+        assert len(responses) == 0
+        processes[leader].send_signal(signal.SIGKILL)
+        processes[leader].wait()
+        killed_at = time.monotonic()
+        await poll_until(
+            lambda: all(i in responses.by_request for i in ids),
+            timeout=30,
+            interval=0.2,
+            message="every held request answered by the new leader",
+        )
+        # The broker gives a dead consumer's deliveries back after the gateway's short ack
+        # wait (seconds), not a minute later.
+        assert time.monotonic() - killed_at < 15.0
+        assert {responses.by_request[i].status for i in ids} == {ResponseStatus.OK}
+        assert sim.rest.requests.count(429) == 0
+    finally:
+        _stop(processes)

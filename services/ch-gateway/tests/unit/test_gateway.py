@@ -48,8 +48,13 @@ class FakeLog:
         self.calls: list[float] = []
         self.lockout: tuple[float, str] | None = None
         self.broken = False
+        self.gate: asyncio.Event | None = None
+        self.writes = 0
 
     async def record(self, times: list[float]) -> None:
+        self.writes += 1
+        if self.gate is not None:
+            await self.gate.wait()
         if self.broken:
             raise LeaseLost("session gone")
         self.calls.extend(times)
@@ -92,6 +97,7 @@ class Harness:
     log: FakeLog
     responses: list[GatewayResponse]
     sequence: int = 0
+    publish_gate: asyncio.Event | None = None
 
     async def request(
         self, kind: str = "company_profile", priority: Priority = Priority.HIGH, **fields: str
@@ -138,13 +144,16 @@ async def make() -> AsyncIterator[Callable[..., Harness]]:
         responses: list[GatewayResponse] = []
 
         async def publish(response: GatewayResponse) -> None:
+            if harness.publish_gate is not None:
+                await harness.publish_gate.wait()
             responses.append(response)
 
         upstream = upstream or FakeUpstream()
         log = FakeLog()
         gateway = Gateway(settings(**overrides), upstream=upstream, call_log=log, publish=publish)
         tasks.append(asyncio.create_task(gateway.run()))
-        return Harness(gateway, upstream, log, responses)
+        harness = Harness(gateway, upstream, log, responses)
+        return harness
 
     yield build
     for task in tasks:
@@ -281,11 +290,11 @@ async def test_after_a_429_nothing_is_called_before_reset_and_requests_wait(make
     h = make(FakeUpstream(limited))
     await h.gateway.become_leader()
     first = await h.request(company_number="00000001", request_id="l1")
+    await poll_until(lambda: limited_at, message="the 429")
     await h.request(company_number="00000002", request_id="l2")
     response = await h.answered("l1", timeout=6)
     await h.answered("l2")
-    # Calls decided after the 429 arrived (the call log holds decision times).
-    later = [at for at in h.log.calls if at > limited_at[0]]
+    later = [at for at, _, _ in h.upstream.calls if at > limited_at[0]]
     assert later
     assert all(at >= reset for at in later)
     assert response.status is ResponseStatus.OK
@@ -330,3 +339,44 @@ async def test_a_new_leader_starts_from_the_persisted_calls_and_lockout(make: Ma
     h2.log.lockout = (now + 50, "rate_limited")
     await h2.gateway.become_leader()
     assert h2.gateway.breaker_state().value == "open"
+
+
+async def test_no_call_is_made_before_its_slot_is_in_the_call_log(make: Make) -> None:
+    h = make(ch_rate_limit=50, ch_rate_window_seconds=5.0, ch_rate_slices=5)
+    await h.gateway.become_leader()
+    h.log.gate = asyncio.Event()
+    recorded_at_call: list[int] = []
+    route = h.upstream.route
+
+    def checked(path: str, params: Mapping[str, str]) -> Reply:
+        recorded_at_call.append(len(h.log.calls))
+        return route(path, params)
+
+    h.upstream.route = checked
+    for n in range(30):
+        await h.request(company_number=f"{n:08d}", request_id=f"q{n}", priority=Priority.LOW)
+    await poll_until(lambda: h.log.writes, message="a slot write under way")
+    assert h.upstream.calls == []
+    h.log.gate.set()
+    await poll_until(lambda: len(h.responses) == 30, timeout=10, message="every answer")
+    # Every call found at least as many persisted slots as calls made up to it.
+    assert all(rows >= index + 1 for index, rows in enumerate(recorded_at_call))
+    # A new leader counts the persisted slots: no fresh burst.
+    successor = make(ch_rate_limit=50, ch_rate_window_seconds=5.0, ch_rate_slices=5)
+    successor.log.calls = list(h.log.calls)
+    await successor.gateway.become_leader()
+    assert successor.gateway.limiter.used(time.time()) >= 30
+
+
+async def test_a_slow_response_publish_does_not_hold_a_call_slot(make: Make) -> None:
+    h = make(max_in_flight=1)
+    h.publish_gate = asyncio.Event()
+    await h.gateway.become_leader()
+    for n in range(5):
+        await h.request(company_number=f"{n:08d}", request_id=f"s{n}")
+    # All five calls go out one after the other while no response is acknowledged yet.
+    await poll_until(lambda: len(h.upstream.calls) == 5, message="five calls")
+    assert h.responses == []
+    h.publish_gate.set()
+    for n in range(5):
+        assert (await h.answered(f"s{n}")).status is ResponseStatus.OK

@@ -49,6 +49,10 @@ class SimClock:
         elapsed = self._source() - self._source_origin
         return self._sim_origin + elapsed * self._scale + self._advanced
 
+    def __call__(self) -> float:
+        """``now()``: the clock as a plain time source, for code that takes any callable."""
+        return self.now()
+
     def advance(self, seconds: float) -> float:
         """Jump forward by ``seconds`` of simulated time and wake every waiter; returns now()."""
         if seconds < 0:

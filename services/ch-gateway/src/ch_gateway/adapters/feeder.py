@@ -23,8 +23,10 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
 from ch_gateway.domain import RequestView
-from leadpipe_bus import ConsumerSpec, DeadLetterWriter, Topology
+from leadpipe_bus import ConsumerSpec, DeadLetterWriter, Delivery, Topology
 from leadpipe_bus.headers import MSG_ID
+from leadpipe_bus.runner import consumer_span
+from leadpipe_bus.telemetry import Attr
 from leadpipe_contracts import Decoder
 from leadpipe_contracts.gateway import Priority
 
@@ -183,7 +185,10 @@ class PriorityFeeder:
                     await subscription.unsubscribe()
 
     def _may_fetch(self, priority: Priority) -> bool:
-        if not self._leader() or self._held(priority) >= self._limits[priority]:
+        # Refill in batches of at least a quarter of the limit: one pull per answered request
+        # would make the broker's round trip, not the quota, the pace under load.
+        room = self._limits[priority] - self._held(priority)
+        if not self._leader() or room < max(1, self._limits[priority] // 4):
             return False
         higher = PRIORITIES[: PRIORITIES.index(priority)]
         return all(self._backlog[p] == 0 for p in higher)
@@ -223,14 +228,31 @@ class PriorityFeeder:
             self.poke()
 
     async def _take(self, priority: Priority, message: Msg) -> None:
-        ticket = MessageTicket(message, self._specs[priority], self._topology, self._dead_letters)
+        spec = self._specs[priority]
+        ticket = MessageTicket(message, spec, self._topology, self._dead_letters)
         try:
             try:
                 request = self._decoder.decode(message.data)
             except msgspec.DecodeError as exc:
                 await ticket.dead_letter(f"undecodable request: {exc}")
                 return
-            await self._admit(request, priority, ticket, ticket.published_at)
+            # Admission runs in the request's trace; the gateway keeps it for the call and answer.
+            delivery = _delivery(message, self._topology)
+            with consumer_span(spec, self._topology.durable(spec), delivery, request) as span:
+                span.set_attribute(Attr.GATEWAY_PRIORITY, priority.value)
+                await self._admit(request, priority, ticket, ticket.published_at)
         except Exception:
             # Left unacknowledged: the broker redelivers it after the ack wait.
             log.exception("could not take a %s request", priority.value)
+
+
+def _delivery(message: Msg, topology: Topology) -> Delivery:
+    headers = dict(message.headers or {})
+    metadata = message.metadata
+    return Delivery(
+        subject=topology.base_subject(message.subject),
+        msg_id=headers.get(MSG_ID),
+        deliveries=metadata.num_delivered or 1,
+        stream_sequence=metadata.sequence.stream if metadata.sequence else 0,
+        headers=headers,
+    )
