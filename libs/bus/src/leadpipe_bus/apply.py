@@ -33,6 +33,7 @@ def stream_config(
         discard=js_api.DiscardPolicy.NEW if spec.discard_new else js_api.DiscardPolicy.OLD,
         duplicate_window=spec.duplicate_window,
         num_replicas=replicas,
+        allow_atomic=spec.atomic_publish or None,
     )
 
 

@@ -42,7 +42,12 @@ from leadpipe_contracts.enrichment import ContactFound, DomainResolved
 from leadpipe_contracts.gateway import GatewayRequest, GatewayResponse
 from leadpipe_contracts.jobs import JobCommand, JobProgress
 from leadpipe_contracts.officers import OfficersListed, OfficersPurged
-from leadpipe_contracts.privacy import PrivacyErasureCompleted, PrivacyErasureRequested
+from leadpipe_contracts.privacy import (
+    PrivacyErasureCompleted,
+    PrivacyErasureRequested,
+    PrivacySuppressionLiftCompleted,
+    PrivacySuppressionLifted,
+)
 from leadpipe_contracts.status import CreditStatus, DeadLetter, GatewayStatus, StreamStatus
 from leadpipe_contracts.webhooks import SnovWebhookReceived
 
@@ -58,6 +63,8 @@ class StreamSpec:
             any publisher's retry horizon, short enough that the id index stays small.
         discard_new: Refuse new messages when full (a visible publish error) instead of silently
             deleting the oldest: right for work that must not vanish.
+        atomic_publish: Accept JetStream atomic batches (ADR-50, server ≥ 2.12): a producer of
+            many events stores up to 1,000 with one commit (one fsync) instead of one each.
     """
 
     name: str
@@ -70,6 +77,7 @@ class StreamSpec:
     discard_new: bool = False
     duplicate_window: float = 3_600.0
     description: str = ""
+    atomic_publish: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,7 +126,12 @@ class ConsumerSpec:
 
 
 STREAMS: tuple[StreamSpec, ...] = (
-    StreamSpec("COMPANIES", ("companies.>",), description="company observations and transitions"),
+    StreamSpec(
+        "COMPANIES",
+        ("companies.>",),
+        description="company observations and transitions",
+        atomic_publish=True,
+    ),
     StreamSpec(
         "CHGW_REQUESTS",
         ("chgw.requests.*",),
@@ -161,6 +174,12 @@ def _privacy(service: str) -> ConsumerSpec:
     return ConsumerSpec(service, "privacy", "PRIVACY", ("privacy.erasure.requested",))
 
 
+def _privacy_lifts(service: str) -> ConsumerSpec:
+    # Only services that enforce suppression (refuse to store, enrich or sync a person) need to
+    # hear that a suppression was lifted.
+    return ConsumerSpec(service, "privacy-lifts", "PRIVACY", ("privacy.suppression.lifted",))
+
+
 def _job_commands(service: str) -> ConsumerSpec:
     return ConsumerSpec(service, "job-commands", "JOBS", (f"jobs.commands.{service}",))
 
@@ -192,7 +211,9 @@ CONSUMERS: tuple[ConsumerSpec, ...] = (
             priority,
             "CHGW_REQUESTS",
             (f"chgw.requests.{priority}",),
-            ack_wait=60.0,
+            # Short: the gateway heartbeats every held request, so this only bounds how soon
+            # a killed leader's requests reach the next one.
+            ack_wait=6.0,
             max_deliver=20,
             max_ack_pending=2_000,
             concurrency=64,
@@ -210,6 +231,7 @@ CONSUMERS: tuple[ConsumerSpec, ...] = (
         "officer-fetcher", "responses", "CHGW_RESPONSES", ("chgw.responses.officer_list",)
     ),
     _privacy("officer-fetcher"),
+    _privacy_lifts("officer-fetcher"),
     _job_commands("officer-fetcher"),
     # snov-enricher
     ConsumerSpec("snov-enricher", "officers", "OFFICERS", ("officers.listed",), max_ack_pending=64),
@@ -222,6 +244,7 @@ CONSUMERS: tuple[ConsumerSpec, ...] = (
         ("companies.observed", "companies.strikeoff.entered"),
     ),
     _privacy("snov-enricher"),
+    _privacy_lifts("snov-enricher"),
     _job_commands("snov-enricher"),
     # webhook-receiver keeps request logs only, but still answers erasure requests.
     _privacy("webhook-receiver"),
@@ -231,6 +254,7 @@ CONSUMERS: tuple[ConsumerSpec, ...] = (
     ),
     ConsumerSpec("crm-sync", "strikeoff-left", "COMPANIES", ("companies.strikeoff.left",)),
     _privacy("crm-sync"),
+    _privacy_lifts("crm-sync"),
     # query-api: one projection consumer per stream it reads.
     *(
         ConsumerSpec("query-api", stream.lower(), stream, (), concurrency=1)
@@ -288,6 +312,10 @@ def subject_for(event: Event) -> str:
             return "privacy.erasure.requested"
         case PrivacyErasureCompleted():
             return "privacy.erasure.completed"
+        case PrivacySuppressionLifted():
+            return "privacy.suppression.lifted"
+        case PrivacySuppressionLiftCompleted():
+            return "privacy.suppression.lift_completed"
         case StreamStatus(stream=stream):
             return f"status.stream.{stream}"
         case GatewayStatus():

@@ -1,6 +1,7 @@
 """Data-subject erasure and suppression, which must reach every schema.
 
-Subjects: ``privacy.erasure.requested``, ``privacy.erasure.completed``.
+Subjects: ``privacy.erasure.requested``, ``privacy.erasure.completed``,
+``privacy.suppression.lifted``, ``privacy.suppression.lift_completed``.
 """
 
 from __future__ import annotations
@@ -33,4 +34,35 @@ class PrivacyErasureCompleted(Event, frozen=True, kw_only=True, tag="privacy.era
     records_erased: int
 
 
-PrivacyEvent = PrivacyErasureRequested | PrivacyErasureCompleted
+class PrivacySuppressionLifted(
+    Event, frozen=True, kw_only=True, tag="privacy.suppression.lifted.v1"
+):
+    """An administrator lifted the suppression an erasure request set.
+
+    The person may be enriched and synced again from the next fact about them on; nothing
+    erased is restored.
+
+    Attributes:
+        request_id: The erasure request whose suppression ends.
+    """
+
+    request_id: str
+    lifted_by: str
+
+
+class PrivacySuppressionLiftCompleted(
+    Event, frozen=True, kw_only=True, tag="privacy.suppression.lift_completed.v1"
+):
+    """One service stopped suppressing the person of an erasure request."""
+
+    request_id: str
+    service: str
+    suppressions_removed: int
+
+
+PrivacyEvent = (
+    PrivacyErasureRequested
+    | PrivacyErasureCompleted
+    | PrivacySuppressionLifted
+    | PrivacySuppressionLiftCompleted
+)

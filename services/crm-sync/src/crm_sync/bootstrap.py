@@ -20,7 +20,7 @@ from crm_sync.settings import Settings
 from leadpipe_bus import Subscription
 from leadpipe_contracts.companies import StrikeOffLeft
 from leadpipe_contracts.enrichment import ContactFound
-from leadpipe_contracts.privacy import PrivacyErasureRequested
+from leadpipe_contracts.privacy import PrivacyErasureRequested, PrivacySuppressionLifted
 from leadpipe_runtime import CheckResult, Components, ServiceContext, ServiceDefinition, Status
 
 SERVICE = "crm-sync"
@@ -64,12 +64,14 @@ async def build(context: ServiceContext[Settings]) -> Components:
         ),
     )
     privacy = context.topology.consumer(SERVICE, "privacy")
+    lifts = context.topology.consumer(SERVICE, "privacy-lifts")
     sync = CrmSync(
         settings,
         client,
         PostgresStore(context.db, context.outbox),
         fields,
         privacy_consumer=privacy.durable,
+        lifts_consumer=lifts.durable,
     )
 
     async def ghl_check() -> CheckResult:
@@ -113,6 +115,7 @@ async def build(context: ServiceContext[Settings]) -> Components:
                 sync.strike_off_left,
             ),
             Subscription(privacy, PrivacyErasureRequested, sync.erasure_requested),
+            Subscription(lifts, PrivacySuppressionLifted, sync.suppression_lifted),
         ],
         tasks={"resolve-custom-fields": resolve_fields},
         on_stop=[close_session],

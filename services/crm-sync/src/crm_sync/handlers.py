@@ -38,9 +38,14 @@ from crm_sync.settings import LeftAction, Settings
 from leadpipe_bus import Delivery, TransientError
 from leadpipe_contracts import Event, derive_id, utcnow
 from leadpipe_contracts.companies import StrikeOffLeft
-from leadpipe_contracts.crm import ContactDeleted, ContactSynced, ContactSyncFailed
+from leadpipe_contracts.crm import ContactSynced, ContactSyncFailed
 from leadpipe_contracts.enrichment import ContactFound
-from leadpipe_contracts.privacy import PrivacyErasureCompleted, PrivacyErasureRequested
+from leadpipe_contracts.privacy import (
+    PrivacyErasureCompleted,
+    PrivacyErasureRequested,
+    PrivacySuppressionLiftCompleted,
+    PrivacySuppressionLifted,
+)
 
 SERVICE = "crm-sync"
 log = logging.getLogger(__name__)
@@ -90,6 +95,7 @@ class CrmSync:
         store: State and outbox.
         fields: Custom field ids.
         privacy_consumer: Durable name of the privacy consumer (for its inbox).
+        lifts_consumer: Durable name of the suppression-lift consumer (for its inbox).
     """
 
     def __init__(
@@ -100,12 +106,14 @@ class CrmSync:
         fields: FieldResolver,
         *,
         privacy_consumer: str,
+        lifts_consumer: str = "crm-sync-privacy-lifts",
     ) -> None:
         self._settings = settings
         self._api = api
         self._store = store
         self._fields = fields
         self._privacy_consumer = privacy_consumer
+        self._lifts_consumer = lifts_consumer
         self._locks = KeyedLocks()
         self._managed = managed_tags(settings.base_tags, settings.strike_off_left_tag)
 
@@ -263,33 +271,25 @@ class CrmSync:
     # --- erasure ---------------------------------------------------------------------------------
 
     async def erasure_requested(self, event: PrivacyErasureRequested, delivery: Delivery) -> None:
-        """Delete the person's contacts in GoHighLevel, suppress them, report completion."""
+        """Delete the person's contacts in GoHighLevel, suppress them, report completion.
+
+        The erasure queues no event naming the contacts it deleted (a ``ContactDeleted`` would
+        carry the contact key, company number and officer id, into the CRM stream and this
+        outbox): the completion's count is the record.
+        """
         keys = erasure_keys(event)
         for _ in range(5):
             rows = await self._store.matching(keys)
             for row in rows:
                 if row.crm_contact_id is not None:
                     await self._delete(row.crm_contact_id)
-            events: list[Event] = [
-                ContactDeleted(
-                    event_id=derive_id(SERVICE, "deleted", row.contact_key, event.request_id),
-                    occurred_at=utcnow(),
-                    contact_key=row.contact_key,
-                    crm_contact_id=row.crm_contact_id,
-                    reason="erasure",
-                    **_chain(event),
-                )
-                for row in rows
-            ]
-            events.append(
-                PrivacyErasureCompleted(
-                    event_id=derive_id(SERVICE, "erasure-completed", event.request_id),
-                    occurred_at=utcnow(),
-                    request_id=event.request_id,
-                    service=SERVICE,
-                    records_erased=len(rows),
-                    **_chain(event),
-                )
+            completed = PrivacyErasureCompleted(
+                event_id=derive_id(SERVICE, "erasure-completed", event.request_id),
+                occurred_at=utcnow(),
+                request_id=event.request_id,
+                service=SERVICE,
+                records_erased=len(rows),
+                **_chain(event),
             )
             try:
                 await self._store.record_erasure(
@@ -298,10 +298,30 @@ class CrmSync:
                     request_id=event.request_id,
                     person_keys=keys,
                     erased=[row.contact_key for row in rows],
-                    events=events,
+                    events=[completed],
                 )
             except ErasureRaced:
                 continue
             log.info("erasure done", extra={"request_id": event.request_id, "erased": len(rows)})
             return
         raise TransientError("erasure kept racing with syncs of the same person")
+
+    async def suppression_lifted(self, event: PrivacySuppressionLifted, delivery: Delivery) -> None:
+        """Stop suppressing the person of an erasure request; their next lead is synced."""
+
+        def completion(removed: int) -> PrivacySuppressionLiftCompleted:
+            return PrivacySuppressionLiftCompleted(
+                event_id=derive_id(SERVICE, "lift-completed", event.request_id),
+                occurred_at=utcnow(),
+                request_id=event.request_id,
+                service=SERVICE,
+                suppressions_removed=removed,
+                **_chain(event),
+            )
+
+        await self._store.record_lift(
+            consumer=self._lifts_consumer,
+            event_id=event.event_id,
+            request_id=event.request_id,
+            completion=completion,
+        )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from crm_sync.adapters.ghl import UpsertResult
@@ -110,5 +110,20 @@ class Store(Protocol):
 
         Raises:
             ErasureRaced: A lead of the person not in ``erased`` appeared meanwhile.
+        """
+        ...
+
+    async def record_lift(
+        self,
+        *,
+        consumer: str,
+        event_id: str,
+        request_id: str,
+        completion: Callable[[int], Event],
+    ) -> None:
+        """Drop the suppressions one erasure request set, once, and queue its completion.
+
+        ``completion`` builds the event from how many suppressions went; it is queued in the
+        same transaction.
         """
         ...

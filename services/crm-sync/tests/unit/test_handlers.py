@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
 
 from crm_sync.adapters.ghl import CustomFieldInfo, GhlRejected, GhlUnavailable, UpsertResult
-from crm_sync.domain import contact_person_keys
+from crm_sync.domain import contact_person_keys, erasure_keys
 from crm_sync.fields import FieldNames, FieldResolver
 from crm_sync.handlers import CrmSync
 from crm_sync.ports import ContactRow, ErasureRaced
@@ -20,7 +20,12 @@ from leadpipe_contracts import Event, utcnow
 from leadpipe_contracts.companies import LeftReason, Source, StrikeOffLeft
 from leadpipe_contracts.crm import ContactDeleted, ContactSynced, ContactSyncFailed
 from leadpipe_contracts.enrichment import CompanySummary, ContactFound, OfficerSummary
-from leadpipe_contracts.privacy import PrivacyErasureCompleted, PrivacyErasureRequested
+from leadpipe_contracts.privacy import (
+    PrivacyErasureCompleted,
+    PrivacyErasureRequested,
+    PrivacySuppressionLiftCompleted,
+    PrivacySuppressionLifted,
+)
 from leadpipe_runtime import Secret
 
 DELIVERY = Delivery(
@@ -103,6 +108,7 @@ class FakeStore:
     rows: dict[str, ContactRow] = dataclasses.field(default_factory=dict)
     failures: dict[str, tuple[int | None, str]] = dataclasses.field(default_factory=dict)
     suppressions: set[str] = dataclasses.field(default_factory=set)
+    suppressed_by: dict[str, set[str]] = dataclasses.field(default_factory=dict)
     left: dict[str, dt.datetime] = dataclasses.field(default_factory=dict)
     events: list[Event] = dataclasses.field(default_factory=list)
     processed: set[str] = dataclasses.field(default_factory=set)
@@ -162,9 +168,26 @@ class FakeStore:
             return
         self.processed.add(event_id)
         self.suppressions |= person_keys
+        self.suppressed_by.setdefault(request_id, set()).update(person_keys)
         for key in [k for k, r in self.rows.items() if set(r.person_keys) & person_keys]:
             del self.rows[key]
         self.events.extend(events)
+
+    async def record_lift(
+        self,
+        *,
+        consumer: str,
+        event_id: str,
+        request_id: str,
+        completion: Callable[[int], Event],
+    ) -> None:
+        if event_id in self.processed:
+            return
+        self.processed.add(event_id)
+        lifted = self.suppressed_by.pop(request_id, set())
+        still = set().union(*self.suppressed_by.values())
+        self.suppressions -= lifted - still
+        self.events.append(completion(len(lifted)))
 
 
 def make(action: LeftAction = LeftAction.TAG) -> tuple[CrmSync, FakeApi, FakeStore, FakeFieldsApi]:
@@ -266,12 +289,33 @@ async def test_erasure_deletes_the_contacts_suppresses_and_reports_completion_on
     await sync.erasure_requested(request, DELIVERY)
     await sync.erasure_requested(request, DELIVERY)  # redelivery
     assert set(api.contacts) == {"c-ann2@brightwater.example"}
-    (deleted,) = of_type(store, ContactDeleted)
-    assert deleted.crm_contact_id == "c-ann1@brightwater.example"
+    assert api.count("delete") == 1
+    assert of_type(store, ContactDeleted) == [], "no event names the erased contact"
     (completed,) = of_type(store, PrivacyErasureCompleted)
     assert (completed.service, completed.records_erased) == ("crm-sync", 1)
     await sync.contact_found(lead(1, score=99.0), DELIVERY)
     assert "c-ann1@brightwater.example" not in api.contacts
+
+
+async def test_a_lifted_suppression_lets_the_persons_next_lead_through_once() -> None:
+    sync, api, store, _ = make()
+    await sync.contact_found(lead(1), DELIVERY)
+    request = PrivacyErasureRequested(
+        event_id="er-3", occurred_at=utcnow(), request_id="r-3", officer_id="o1", requested_by="dpo"
+    )
+    await sync.erasure_requested(request, DELIVERY)
+    await sync.contact_found(lead(1, score=98.0), DELIVERY)
+    assert api.contacts == {}
+    lifted = PrivacySuppressionLifted(
+        event_id="lift-3", occurred_at=utcnow(), request_id="r-3", lifted_by="dpo"
+    )
+    await sync.suppression_lifted(lifted, DELIVERY)
+    await sync.suppression_lifted(lifted, DELIVERY)  # redelivery
+    (done,) = of_type(store, PrivacySuppressionLiftCompleted)
+    assert (done.service, done.request_id) == ("crm-sync", "r-3")
+    assert done.suppressions_removed == len(erasure_keys(request))
+    await sync.contact_found(lead(1, score=97.0), DELIVERY)
+    assert set(api.contacts) == {"c-ann1@brightwater.example"}
 
 
 async def test_an_erasure_that_races_a_sync_runs_again_and_deletes_the_late_contact() -> None:

@@ -14,7 +14,7 @@ from leadpipe_contracts import utcnow
 from leadpipe_contracts.companies import StrikeOffEntered, StrikeOffLeft
 from leadpipe_contracts.gateway import GatewayResponse
 from leadpipe_contracts.jobs import JobCommand
-from leadpipe_contracts.privacy import PrivacyErasureRequested
+from leadpipe_contracts.privacy import PrivacyErasureRequested, PrivacySuppressionLifted
 from leadpipe_runtime import Components, ServiceContext, ServiceDefinition
 from officer_fetcher import backfill, retention
 from officer_fetcher.handlers import Clock, Handlers
@@ -69,6 +69,9 @@ def make_definition(clock: Clock = utcnow) -> ServiceDefinition[Settings]:
                 ),
                 Subscription(specs["responses"], GatewayResponse, handlers.response),
                 Subscription(specs["privacy"], PrivacyErasureRequested, handlers.privacy),
+                Subscription(
+                    specs["privacy-lifts"], PrivacySuppressionLifted, handlers.suppression_lifted
+                ),
                 Subscription(specs["job-commands"], JobCommand, handlers.job_command),
             ],
             tasks={"scheduler": schedule, "retention": retain},
@@ -82,6 +85,6 @@ def make_definition(clock: Clock = utcnow) -> ServiceDefinition[Settings]:
     )
 
 
-_CONSUMERS = ("strikeoff", "responses", "privacy", "job-commands")
+_CONSUMERS = ("strikeoff", "responses", "privacy", "privacy-lifts", "job-commands")
 
 definition = make_definition()

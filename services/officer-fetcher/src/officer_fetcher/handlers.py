@@ -19,9 +19,15 @@ from leadpipe_contracts.companies import StrikeOffEntered, StrikeOffLeft
 from leadpipe_contracts.gateway import GatewayResponse, Priority, RequestKind, ResponseStatus
 from leadpipe_contracts.jobs import JobCommand
 from leadpipe_contracts.officers import OfficersListed
-from leadpipe_contracts.privacy import PrivacyErasureCompleted, PrivacyErasureRequested
+from leadpipe_contracts.privacy import (
+    PrivacyErasureCompleted,
+    PrivacyErasureRequested,
+    PrivacySuppressionLiftCompleted,
+    PrivacySuppressionLifted,
+)
 from leadpipe_db import Database, inbox
 from leadpipe_runtime import OutboxWriter
+from leadpipe_runtime.privacy import erase_published_events
 from officer_fetcher import backfill, domain
 from officer_fetcher.adapters import repository
 from officer_fetcher.settings import Settings
@@ -260,6 +266,27 @@ class Handlers:
             )
             await self.outbox.add(connection, completed)
 
+    async def suppression_lifted(self, event: PrivacySuppressionLifted, delivery: Delivery) -> None:
+        """Forget the suppressions an erasure request set: the person may be stored again."""
+        async with self.db.transaction() as connection:
+            if not await inbox.claim(connection, self.durables["privacy-lifts"], event.event_id):
+                return
+            removed = await repository.remove_suppressions(connection, event.request_id)
+            await self.outbox.add(
+                connection,
+                PrivacySuppressionLiftCompleted(
+                    event_id=derive_id(
+                        "privacy.suppression.lift_completed", event.request_id, SERVICE
+                    ),
+                    occurred_at=self.clock(),
+                    correlation_id=event.correlation_id or event.event_id,
+                    causation_id=event.event_id,
+                    request_id=event.request_id,
+                    service=SERVICE,
+                    suppressions_removed=removed,
+                ),
+            )
+
     async def job_command(self, event: JobCommand, delivery: Delivery) -> None:
         """Pause, resume or cancel a backfill job."""
         if event.service != SERVICE:
@@ -328,5 +355,13 @@ async def _erase(connection: asyncpg.Connection, event: PrivacyErasureRequested)
         officer_id=event.officer_id,
         name=event.name,
         company_number=event.company_number,
+    )
+    await erase_published_events(
+        connection,
+        [
+            event.officer_id,
+            event.name,
+            *(v for row in erased for v in (row["officer_id"], row["name"])),
+        ],
     )
     return len(erased)

@@ -24,7 +24,12 @@ from leadpipe_contracts.enrichment import (
 )
 from leadpipe_contracts.gateway import GatewayResponse, RequestKind, ResponseStatus
 from leadpipe_contracts.officers import OfficersPurged
-from leadpipe_contracts.privacy import PrivacyErasureCompleted, PrivacyErasureRequested
+from leadpipe_contracts.privacy import (
+    PrivacyErasureCompleted,
+    PrivacyErasureRequested,
+    PrivacySuppressionLiftCompleted,
+    PrivacySuppressionLifted,
+)
 from leadpipe_contracts.status import GatewayStatus
 from leadpipe_simulators.companies_house import CompaniesHouseSimulator
 from leadpipe_testing import poll_until
@@ -246,6 +251,35 @@ async def test_odd_officer_items_are_stored_as_far_as_they_go_and_erasure_suppre
     }
     assert "OKAFOR, Adaeze Chinwe" not in names
     assert len(names) == 6
+    suppressions = await pg_connection.fetch(
+        f"SELECT officer_hash, name_hash FROM {schema(namespace)}.suppressions"
+    )
+    assert suppressions, "the erasure suppressed the person"
+    assert not any("okafor" in (v or "").lower() for row in suppressions for v in row.values())
+
+    # Lifting the suppression: officer-fetcher confirms, and the next fetch keeps her again.
+    await publisher.publish(
+        PrivacySuppressionLifted(
+            event_id="lift-1", occurred_at=utcnow(), request_id="erasure-1", lifted_by="dpo"
+        )
+    )
+    lift: Decoder[PrivacySuppressionLiftCompleted] = Decoder(PrivacySuppressionLiftCompleted)
+
+    async def lifted() -> list[PrivacySuppressionLiftCompleted]:
+        subject = "privacy.suppression.lift_completed"
+        data = await stream_messages(nats_client, namespace, "PRIVACY", subject)
+        return [lift.decode(d) for d in data]
+
+    (confirmed,) = await poll_until(lifted, timeout=20, message="lift completed")
+    assert (confirmed.service, confirmed.request_id) == ("officer-fetcher", "erasure-1")
+    assert confirmed.suppressions_removed == len(suppressions)
+    await publisher.publish(_response(number, document, utcnow() + dt.timedelta(seconds=2)))
+    await poll_until(lambda: consumers_drained(nats_client, namespace, "responses"), timeout=20)
+    names = {
+        row["name"]
+        for row in await pg_connection.fetch(f"SELECT name FROM {schema(namespace)}.officers")
+    }
+    assert "OKAFOR, Adaeze Chinwe" in names
 
 
 async def test_stats_report_the_pipeline_funnel_from_tables_and_events(

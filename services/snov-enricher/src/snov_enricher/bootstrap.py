@@ -8,7 +8,7 @@ from leadpipe_bus import Subscription
 from leadpipe_contracts.companies import CompanyObserved, StrikeOffEntered, StrikeOffLeft
 from leadpipe_contracts.jobs import JobCommand
 from leadpipe_contracts.officers import OfficersListed
-from leadpipe_contracts.privacy import PrivacyErasureRequested
+from leadpipe_contracts.privacy import PrivacyErasureRequested, PrivacySuppressionLifted
 from leadpipe_contracts.webhooks import SnovWebhookReceived
 from leadpipe_runtime import Components, ServiceContext, ServiceDefinition
 from snov_enricher.adapters import Pacer, SnovClient
@@ -66,6 +66,11 @@ def make_build(
                 Subscription(consumer(SERVICE, "webhooks"), SnovWebhookReceived, handlers.webhook),
                 Subscription(
                     consumer(SERVICE, "privacy"), PrivacyErasureRequested, handlers.privacy
+                ),
+                Subscription(
+                    consumer(SERVICE, "privacy-lifts"),
+                    PrivacySuppressionLifted,
+                    handlers.suppression_lifted,
                 ),
                 Subscription(consumer(SERVICE, "job-commands"), JobCommand, handlers.job_command),
             ],

@@ -42,13 +42,25 @@ def contact_key(company_number: str, officer_key: str) -> str:
 
 
 def contact_found(
-    company: Any, officer: Any, candidate: EmailCandidate, now: dt.datetime
+    company: Any,
+    officer: Any,
+    candidate: EmailCandidate,
+    now: dt.datetime,
+    *,
+    searched_at: dt.datetime | None = None,
 ) -> ContactFound:
-    """A director's business e-mail as a lead (rows from ``companies`` and ``officers``)."""
+    """A director's business e-mail as a lead (rows from ``companies`` and ``officers``).
+
+    ``searched_at`` (when the e-mail search answered) is part of the id: a person erased and
+    later found again by a new search is news to every consumer, not a duplicate of the lead
+    the erasure removed.
+    """
     key = contact_key(company["company_number"], officer["officer_key"])
     address = company["address"]
     return ContactFound(
-        event_id=derive_id("contact-found", key, candidate.email),
+        event_id=derive_id(
+            "contact-found", key, candidate.email, searched_at.isoformat() if searched_at else ""
+        ),
         occurred_at=now,
         contact_key=key,
         company=CompanySummary(

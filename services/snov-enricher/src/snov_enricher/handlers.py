@@ -18,10 +18,17 @@ from leadpipe_contracts import Event, derive_id
 from leadpipe_contracts.companies import CompanyObserved, StrikeOffEntered, StrikeOffLeft
 from leadpipe_contracts.jobs import JobAction, JobCommand
 from leadpipe_contracts.officers import OfficersListed
-from leadpipe_contracts.privacy import PrivacyErasureCompleted, PrivacyErasureRequested
+from leadpipe_contracts.privacy import (
+    PrivacyErasureCompleted,
+    PrivacyErasureRequested,
+    PrivacySuppressionLiftCompleted,
+    PrivacySuppressionLifted,
+)
 from leadpipe_contracts.webhooks import SnovWebhookReceived
 from leadpipe_db import Database, inbox
 from leadpipe_runtime import OutboxWriter
+from leadpipe_runtime.privacy import erase_published_events, fingerprint
+from leadpipe_runtime.tracing import link_current_span
 from snov_enricher.adapters import ledger, repository
 from snov_enricher.clock import Clock
 from snov_enricher.credits import PauseReason
@@ -147,6 +154,10 @@ class Handlers:
             if not await inbox.claim(connection, "webhooks", event.event_id):
                 return
             batch = await ledger.lock_batch(connection, event.batch_id)
+            if batch is not None:
+                # The push cannot carry our trace through Snov.io: link to the traces the
+                # batch's items came from.
+                link_current_span(item.trace for item in ledger.batch_items(batch))
             if batch is None or batch["state"] not in ("starting", "running"):
                 log.info(
                     "push for a closed or unknown batch ignored", extra={"batch_id": event.batch_id}
@@ -191,6 +202,29 @@ class Handlers:
                 ),
             )
 
+    async def suppression_lifted(self, event: PrivacySuppressionLifted, delivery: Delivery) -> None:
+        """Forget the suppressions an erasure request set: the person may be enriched again."""
+        async with self._db.transaction() as connection:
+            if not await inbox.claim(connection, "privacy-lifts", event.event_id):
+                return
+            removed = _count(
+                await connection.execute(
+                    "DELETE FROM suppressions WHERE request_id = $1", event.request_id
+                )
+            )
+            await self._outbox.add(
+                connection,
+                PrivacySuppressionLiftCompleted(
+                    event_id=derive_id("lift-completed", event.request_id, SERVICE),
+                    occurred_at=self._clock.now(),
+                    correlation_id=event.correlation_id or event.event_id,
+                    causation_id=event.event_id,
+                    request_id=event.request_id,
+                    service=SERVICE,
+                    suppressions_removed=removed,
+                ),
+            )
+
     async def job_command(self, event: JobCommand, delivery: Delivery) -> None:
         """Operator pause / resume / cancel of enrichment (cancel pauses; work stays pending)."""
         if event.service != SERVICE:
@@ -212,19 +246,24 @@ async def erase(connection: asyncpg.Connection, request: PrivacyErasureRequested
     """Erase what matches the request and record suppressions; returns rows deleted.
 
     The person is matched by officer id, by name (within ``company_number`` when given) and by
-    e-mail. A request naming only a company suppresses the whole company.
+    e-mail. A request naming only a company suppresses the whole company. Suppressions hold
+    fingerprints: of the identifiers given, and of the name of every director erased, so that
+    the same person listed again is recognised.
     """
     erased = 0
+    request_id = request.request_id
     scope = request.company_number or "*"
     doomed: list[asyncpg.Record] = []
     if request.officer_id:
-        await _suppress(connection, "officer_id", request.officer_id)
+        await _suppress(connection, request_id, "officer_id", fingerprint(request.officer_id))
         doomed += await connection.fetch(
             "SELECT * FROM officers WHERE officer_id = $1", request.officer_id
         )
     if request.name:
         tokens = repository.name_tokens(request.name)
-        await _suppress(connection, "person", f"{scope}|{' '.join(sorted(tokens))}")
+        await _suppress(
+            connection, request_id, "person", f"{scope}|{repository.name_fingerprint(request.name)}"
+        )
         rows = await connection.fetch(
             "SELECT * FROM officers WHERE $1::text IS NULL OR company_number = $1",
             request.company_number,
@@ -235,9 +274,21 @@ async def erase(connection: asyncpg.Connection, request: PrivacyErasureRequested
             if (wanted := repository.name_tokens(f"{row['first_name']} {row['last_name']}"))
             and wanted <= tokens
         ]
+    emails: set[str] = set()
     if request.email:
-        email = request.email.strip().lower()
-        await _suppress(connection, "email", email)
+        emails.add(request.email.strip().lower())
+    doomed_keys = {(o["company_number"], o["officer_key"]) for o in doomed}
+    emails |= {
+        row["email"].lower()
+        for row in await connection.fetch(
+            "SELECT email FROM contacts WHERE (company_number, officer_key)"
+            " IN (SELECT * FROM unnest($1::text[], $2::text[]))",
+            [number for number, _ in doomed_keys],
+            [key for _, key in doomed_keys],
+        )
+    }
+    for email in sorted(emails):
+        await _suppress(connection, request_id, "email", fingerprint(email))
         erased += _count(await connection.execute("DELETE FROM contacts WHERE email = $1", email))
         erased += _count(
             await connection.execute(
@@ -246,8 +297,22 @@ async def erase(connection: asyncpg.Connection, request: PrivacyErasureRequested
             )
         )
     if request.company_number and not (request.officer_id or request.name or request.email):
-        await _suppress(connection, "company", request.company_number)
+        await _suppress(connection, request_id, "company", request.company_number)
+    lookup_keys: set[str] = set()
+    names: set[str] = set()
     for officer in {(o["company_number"], o["officer_key"]): o for o in doomed}.values():
+        full_name = f"{officer['first_name']} {officer['last_name']}"
+        names.add(full_name)
+        await _suppress(
+            connection,
+            request_id,
+            "person",
+            f"{officer['company_number']}|{repository.name_fingerprint(full_name)}",
+        )
+        if officer["officer_id"]:
+            await _suppress(
+                connection, request_id, "officer_id", fingerprint(officer["officer_id"])
+            )
         erased += _count(
             await connection.execute(
                 "DELETE FROM contacts WHERE company_number = $1 AND officer_key = $2",
@@ -263,6 +328,7 @@ async def erase(connection: asyncpg.Connection, request: PrivacyErasureRequested
             )
         )
         if officer["lookup_key"]:
+            lookup_keys.add(officer["lookup_key"])
             erased += _count(
                 await connection.execute(
                     "DELETE FROM email_lookups WHERE lookup_key = $1 AND NOT EXISTS"
@@ -270,14 +336,54 @@ async def erase(connection: asyncpg.Connection, request: PrivacyErasureRequested
                     officer["lookup_key"],
                 )
             )
+    await _forget_batch_items(connection, lookup_keys)
+    await erase_published_events(
+        connection,
+        [
+            request.officer_id,
+            request.name,
+            *emails,
+            *names,
+            *(o["officer_id"] for o in doomed),
+        ],
+    )
     return erased
 
 
-async def _suppress(connection: asyncpg.Connection, kind: str, value: str) -> None:
+async def _forget_batch_items(connection: asyncpg.Connection, lookup_keys: set[str]) -> None:
+    """Blank the erased people in the record of Snov.io batches (their names and cache keys).
+
+    Items keep their place: a batch still in flight maps results to items by position, and a
+    blanked item matches no cache row, so a late result about the person is dropped.
+    """
+    if not lookup_keys:
+        return
+    batches = await connection.fetch(
+        "SELECT batch_id, items FROM batches WHERE kind = 'emails' AND EXISTS ("
+        " SELECT 1 FROM jsonb_array_elements(items) AS item WHERE item->>'key' = ANY($1::text[]))",
+        sorted(lookup_keys),
+    )
+    for batch in batches:
+        items = [
+            ledger.BatchItem(f"erased:{fingerprint(item.key)}", ["", "", ""])
+            if item.key in lookup_keys
+            else item
+            for item in ledger.batch_items(batch)
+        ]
+        await connection.execute(
+            "UPDATE batches SET items = $2::jsonb WHERE batch_id = $1",
+            batch["batch_id"],
+            msgspec.json.encode(items).decode(),
+        )
+
+
+async def _suppress(connection: asyncpg.Connection, request_id: str, kind: str, value: str) -> None:
     await connection.execute(
-        "INSERT INTO suppressions (kind, value) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        "INSERT INTO suppressions (kind, value, request_id) VALUES ($1, $2, $3)"
+        " ON CONFLICT DO NOTHING",
         kind,
         value,
+        request_id,
     )
 
 

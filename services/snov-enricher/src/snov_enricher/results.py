@@ -130,13 +130,22 @@ def parse_email_result(body: bytes, sent: list[tuple[str, str]]) -> EmailResult:
     if status is not TaskStatus.COMPLETED:
         return EmailResult(status, {})
     entries = [e for e in (decoded.data if isinstance(decoded.data, list) else [])]
-    people = {f"{first} {last}".strip().lower(): index for index, (first, last) in enumerate(sent)}
+    # One batch can hold two people of the same name at different domains, and an entry names
+    # only the person: such rows are told apart by position (one entry per row, in row order).
+    people: dict[str, list[int]] = {}
+    for row, (first, last) in enumerate(sent):
+        people.setdefault(f"{first} {last}".strip().lower(), []).append(row)
     emails: dict[int, tuple[EmailCandidate, ...]] = {}
     for position, entry in enumerate(entries):
         if not isinstance(entry, dict):
             continue
         name = entry.get("people")
-        index = people.get(name.strip().lower()) if isinstance(name, str) else None
+        rows = people.get(name.strip().lower(), []) if isinstance(name, str) else []
+        index: int | None
+        if position in rows and position not in emails:
+            index = position
+        else:
+            index = next((row for row in rows if row not in emails), rows[-1] if rows else None)
         if index is None and position < len(sent) and position not in emails:
             index = position
         if index is None:

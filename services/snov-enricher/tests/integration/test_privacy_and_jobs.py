@@ -7,7 +7,12 @@ import pytest
 from leadpipe_contracts import derive_id, utcnow
 from leadpipe_contracts.enrichment import ContactFound
 from leadpipe_contracts.jobs import JobAction, JobCommand
-from leadpipe_contracts.privacy import PrivacyErasureCompleted, PrivacyErasureRequested
+from leadpipe_contracts.privacy import (
+    PrivacyErasureCompleted,
+    PrivacyErasureRequested,
+    PrivacySuppressionLiftCompleted,
+    PrivacySuppressionLifted,
+)
 from leadpipe_simulators.snov import EmailCandidate
 from leadpipe_testing import poll_until
 
@@ -74,3 +79,25 @@ async def test_an_erased_person_is_deleted_and_never_sent_to_snov(pipeline: Laun
     assert [c.officer.first_name for c in contacts] == ["Bob"]
     sent = [row.first_name for task in run.sim.tasks() for row in task.rows]
     assert sent == ["Bob"]
+
+    # Suppressions keep fingerprints; lifting them lets the next list store her again.
+    kept = await run.value("SELECT string_agg(kind || ':' || value, ' ') FROM {s}.suppressions")
+    assert "off-00000401-1" not in kept
+    assert "ann" not in kept.lower()
+    suppressed = await run.value("SELECT count(*) FROM {s}.suppressions")
+    await run.publish(
+        PrivacySuppressionLifted(
+            event_id="lift-1", occurred_at=utcnow(), request_id="req-1", lifted_by="dpo@example.org"
+        )
+    )
+    lifted = await poll_until(
+        lambda: run.events_when("PRIVACY", PrivacySuppressionLiftCompleted, 1), message="lifted"
+    )
+    assert [(done.service, done.suppressions_removed) for done in lifted] == [
+        ("snov-enricher", suppressed)
+    ]
+    await run.publish(officers_listed("00000401", "ERASURE TEST LTD", directors, fetch=3))
+    contacts = await poll_until(
+        lambda: run.events_when("CONTACTS", ContactFound, 2), timeout=20, message="her lead"
+    )
+    assert sorted(c.officer.first_name for c in contacts) == ["Ann", "Bob"]

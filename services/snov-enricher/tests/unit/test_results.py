@@ -76,6 +76,35 @@ def test_the_reference_email_result_keeps_smtp_status_and_reason_per_row() -> No
     }
 
 
+def test_two_people_of_the_same_name_in_one_batch_keep_their_own_results() -> None:
+    data = [
+        {"people": "Catherine Rossi", "result": []},
+        {"people": "Jonas Keller", "result": [{"email": "j@keller.de", "smtp_status": "valid"}]},
+        {
+            "people": "Catherine Rossi",
+            "result": [{"email": "c@falcon.com", "smtp_status": "valid"}],
+        },
+    ]
+    body = json.dumps({"status": "completed", "data": data}).encode()
+    sent = [("Catherine", "Rossi"), ("Jonas", "Keller"), ("Catherine", "Rossi")]
+    result = parse_email_result(body, sent)
+    assert result.emails == {
+        0: (),
+        1: (EmailCandidate("j@keller.de", "valid"),),
+        2: (EmailCandidate("c@falcon.com", "valid"),),
+    }
+
+
+def test_entries_out_of_row_order_still_go_to_distinct_rows_of_the_same_name() -> None:
+    data = [
+        {"people": "Ann Lee", "result": [{"email": "ann@a.com", "smtp_status": "valid"}]},
+        {"people": "Ann Lee", "result": [{"email": "ann@b.com", "smtp_status": "valid"}]},
+    ]
+    body = json.dumps({"status": "completed", "data": data}).encode()
+    result = parse_email_result(body, [("Bo", "Chan"), ("Ann", "Lee"), ("Ann", "Lee")])
+    assert set(result.emails) == {1, 2}
+
+
 def test_the_reference_webhook_body_decodes_like_a_result() -> None:
     body = (FIXTURES / "snov_webhook_event.json").read_bytes()
     result = parse_email_result(body, [("Priya", "Raman")])

@@ -10,7 +10,7 @@ deletes what it just created).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import asyncpg
@@ -19,6 +19,7 @@ from crm_sync.ports import ContactRow, ErasureRaced
 from leadpipe_contracts import Event
 from leadpipe_db import Database, inbox
 from leadpipe_runtime import OutboxWriter
+from leadpipe_runtime.privacy import erase_published_events
 
 _COLUMNS = (
     "contact_key, company_number, crm_contact_id, payload_hash, tags, person_keys, entered_on"
@@ -206,5 +207,23 @@ class PostgresStore:
             await connection.execute(
                 "DELETE FROM contacts WHERE person_keys && $1::text[]", sorted(person_keys)
             )
+            # Published ContactSynced rows name the lead's contact key (company and officer id).
+            await erase_published_events(connection, erased)
             for event in events:
                 await self._outbox.add(connection, event)
+
+    async def record_lift(
+        self,
+        *,
+        consumer: str,
+        event_id: str,
+        request_id: str,
+        completion: Callable[[int], Event],
+    ) -> None:
+        async with self._db.transaction() as connection:
+            if not await inbox.claim(connection, consumer, event_id):
+                return
+            status: str = await connection.execute(
+                "DELETE FROM suppressions WHERE request_id = $1", request_id
+            )
+            await self._outbox.add(connection, completion(int(status.split()[-1])))

@@ -260,6 +260,14 @@ async def add_suppression(
     )
 
 
+async def remove_suppressions(connection: asyncpg.Connection, request_id: str) -> int:
+    """Forget what one erasure request suppressed; returns how many entries went."""
+    status: str = await connection.execute(
+        "DELETE FROM suppressions WHERE request_id = $1", request_id
+    )
+    return int(status.split()[-1])
+
+
 async def finish_backfill_items(
     connection: asyncpg.Connection, number: str, outcome: str, now: dt.datetime
 ) -> int:

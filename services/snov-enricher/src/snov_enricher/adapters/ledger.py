@@ -152,10 +152,14 @@ async def ledger_rows(connection: asyncpg.Connection, period: str) -> dict[str, 
 
 
 class BatchItem(msgspec.Struct, frozen=True):
-    """One item of a batch: its cache key and what was sent for it."""
+    """One item of a batch: its cache key, what was sent for it, and the trace that queued it.
+
+    ``trace`` is a W3C traceparent (None for items stored before traces were kept).
+    """
 
     key: str
     sent: list[str]
+    trace: str | None = None
 
 
 _items_decoder = msgspec.json.Decoder(list[BatchItem])

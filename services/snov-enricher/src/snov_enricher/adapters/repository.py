@@ -21,6 +21,8 @@ import msgspec
 
 from leadpipe_contracts import Address, Event
 from leadpipe_contracts.officers import Officer, OfficerKind
+from leadpipe_runtime.privacy import fingerprint
+from leadpipe_runtime.tracing import current_traceparent
 from snov_enricher import events
 from snov_enricher.names import (
     domain_confidence,
@@ -51,23 +53,28 @@ async def is_suppressed_company(connection: asyncpg.Connection, number: str) -> 
 
 async def _suppressed_people(
     connection: asyncpg.Connection, number: str
-) -> tuple[set[str], list[frozenset[str]]]:
+) -> tuple[set[str], set[str]]:
+    """Fingerprints of suppressed officer ids, and of suppressed names in this company."""
     rows = await connection.fetch(
         "SELECT kind, value FROM suppressions WHERE kind IN ('officer_id', 'person')"
     )
     ids = {r["value"] for r in rows if r["kind"] == "officer_id"}
-    names: list[frozenset[str]] = []
+    names: set[str] = set()
     for row in rows:
         if row["kind"] == "person":
             scope, _, name = row["value"].partition("|")
             if scope in ("*", number):
-                names.append(frozenset(name.split()))
+                names.add(name)
     return ids, names
 
 
-def _person_suppressed(first: str, last: str, names: list[frozenset[str]]) -> bool:
-    wanted = name_tokens(first) | name_tokens(last)
-    return any(wanted and wanted <= name for name in names)
+def name_fingerprint(text: str) -> str:
+    """The fingerprint of a name's words, independent of order, case and punctuation."""
+    return fingerprint(" ".join(sorted(name_tokens(text))))
+
+
+def _person_suppressed(first: str, last: str, names: set[str]) -> bool:
+    return bool(names) and name_fingerprint(f"{first} {last}") in names
 
 
 async def ensure_company(connection: asyncpg.Connection, number: str, name: str | None) -> None:
@@ -153,7 +160,7 @@ async def replace_directors(
         if parsed is None:
             continue
         first, last = parsed
-        if (officer.officer_id and officer.officer_id in ids) or _person_suppressed(
+        if (officer.officer_id and fingerprint(officer.officer_id) in ids) or _person_suppressed(
             first, last, names
         ):
             continue
@@ -224,11 +231,13 @@ async def advance(
     produced: list[Event] = []
     if company["domain_state"] == "waiting" and company["director_count"] > 0:
         await connection.execute(
-            "INSERT INTO domain_lookups (normalised_name, query_name, state, queued_at)"
-            " VALUES ($1, $2, 'pending', $3) ON CONFLICT (normalised_name) DO NOTHING",
+            "INSERT INTO domain_lookups (normalised_name, query_name, state, queued_at,"
+            " traceparent) VALUES ($1, $2, 'pending', $3, $4)"
+            " ON CONFLICT (normalised_name) DO NOTHING",
             company["normalised_name"],
             company["company_name"] or company["normalised_name"],
             now,
+            current_traceparent(),
         )
         await connection.execute(
             "UPDATE companies SET domain_state = 'pending', queued_at = $2"
@@ -286,13 +295,14 @@ async def _queue_emails(
         key = person_key(officer["first_name"], officer["last_name"], company["domain"])
         await connection.execute(
             "INSERT INTO email_lookups (lookup_key, first_name, last_name, domain, state,"
-            " queued_at) VALUES ($1, $2, $3, $4, 'pending', $5)"
+            " queued_at, traceparent) VALUES ($1, $2, $3, $4, 'pending', $5, $6)"
             " ON CONFLICT (lookup_key) DO NOTHING",
             key,
             officer["first_name"],
             officer["last_name"],
             company["domain"],
             now,
+            current_traceparent(),
         )
         await connection.execute(
             "UPDATE officers SET lookup_key = $3 WHERE company_number = $1 AND officer_key = $2",
@@ -334,13 +344,17 @@ async def _contacts_for(
     if best is None:
         return []
     if await connection.fetchval(
-        "SELECT true FROM suppressions WHERE kind = 'email' AND value = $1", best.email
+        "SELECT true FROM suppressions WHERE kind = 'email' AND value = $1",
+        fingerprint(best.email.strip().lower()),
     ):
         return []
     rows = await connection.fetch(
         "SELECT o.* FROM officers o JOIN companies c USING (company_number)"
         " WHERE o.lookup_key = $1 AND c.in_strike_off AND c.domain_state = 'found'",
         lookup_key,
+    )
+    searched_at = await connection.fetchval(
+        "SELECT resolved_at FROM email_lookups WHERE lookup_key = $1", lookup_key
     )
     produced: list[Event] = []
     for officer in rows:
@@ -362,7 +376,9 @@ async def _contacts_for(
             now,
         )
         if inserted:
-            produced.append(events.contact_found(company, officer, best, now))
+            produced.append(
+                events.contact_found(company, officer, best, now, searched_at=searched_at)
+            )
     return produced
 
 
