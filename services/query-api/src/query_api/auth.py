@@ -3,11 +3,13 @@
 An API key reads ``lp_<key id>_<secret>``: the key id finds the row, the secret is checked
 against its argon2 hash. Argon2 is deliberately slow, so a verified key is remembered for a
 minute (by a SHA-256 of the whole key, never the key itself) — a revoked key stops working within
-that minute. Access tokens are HS256 JWTs signed with ``LEADPIPE_JWT_SECRET``.
+that minute — and then re-checked against the store without argon2 while its hash is unchanged.
+Access tokens are HS256 JWTs signed with ``LEADPIPE_JWT_SECRET``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import enum
 import hashlib
@@ -81,6 +83,12 @@ def verify_secret(stored_hash: str, secret: str) -> bool:
         return False
 
 
+async def _verify(stored_hash: str, secret: str) -> bool:
+    # Argon2 takes tens of milliseconds of CPU: in a thread, other requests keep being served
+    # (argon2-cffi releases the GIL while hashing).
+    return await asyncio.to_thread(verify_secret, stored_hash, secret)
+
+
 def new_api_key() -> tuple[str, str, str]:
     """A fresh key: ``(key id, secret, the full key shown once to its owner)``."""
     key_id = secrets.token_hex(6)
@@ -148,6 +156,14 @@ def read_token(token: str, secret: str) -> Principal:
     )
 
 
+@dataclasses.dataclass(frozen=True)
+class _Verified:
+    # A key verified against ``secret_hash`` (kept to tell whether the stored hash changed).
+    until: float
+    principal: Principal
+    secret_hash: str
+
+
 KeyLookup = Callable[[str], Awaitable[dict[str, Any] | None]]
 UserLookup = Callable[[str], Awaitable[dict[str, Any] | None]]
 
@@ -168,25 +184,48 @@ class Authenticator:
         self._find_key = find_key
         self._find_user = find_user
         self._cache_seconds = cache_seconds
-        self._cache: dict[bytes, tuple[float, Principal]] = {}
+        self._cache: dict[bytes, _Verified] = {}
+        self._checks: dict[bytes, asyncio.Future[Principal]] = {}
 
     async def api_key(self, key: str) -> Principal:
         """The principal of a full API key.
+
+        A key verified less than ``cache_seconds`` ago is trusted as it is. After that, the
+        store is asked again (is the key still unrevoked, what are its role and limit); argon2
+        runs again only if the stored hash changed. Concurrent requests with the same key share
+        one check, so an expiring entry costs one lookup, not one per request in flight.
 
         Raises:
             AuthError: Unknown, revoked or wrong key.
         """
         digest = hashlib.sha256(key.encode()).digest()
-        now = time.monotonic()
         cached = self._cache.get(digest)
-        if cached is not None and cached[0] > now:
-            return cached[1]
+        if cached is not None and cached.until > time.monotonic():
+            return cached.principal
+        check = self._checks.get(digest)
+        if check is None:
+            check = asyncio.ensure_future(self._check(key, digest, cached))
+            self._checks[digest] = check
+            check.add_done_callback(lambda done: self._checked(digest, done))
+        # Shielded: a caller that goes away does not cancel the others' check.
+        return await asyncio.shield(check)
+
+    def _checked(self, digest: bytes, check: asyncio.Future[Principal]) -> None:
+        self._checks.pop(digest, None)
+        if not check.cancelled():
+            check.exception()  # retrieved here too, in case every caller went away
+
+    async def _check(self, key: str, digest: bytes, cached: _Verified | None) -> Principal:
         key_id, secret = split_api_key(key)
         row = await self._find_key(key_id)
         if row is None:
-            verify_secret(_DUMMY_HASH, secret)
+            self._cache.pop(digest, None)
+            await _verify(_DUMMY_HASH, secret)
             raise AuthError("unknown or revoked API key")
-        if not verify_secret(row["secret_hash"], secret):
+        # This exact key was verified against this hash before: the answer would be the same.
+        known = cached is not None and cached.secret_hash == row["secret_hash"]
+        if not known and not await _verify(row["secret_hash"], secret):
+            self._cache.pop(digest, None)
             raise AuthError("unknown or revoked API key")
         principal = Principal(
             subject=row["owner"] or f"key:{key_id}",
@@ -197,7 +236,9 @@ class Authenticator:
         )
         if len(self._cache) > 10_000:
             self._cache.clear()
-        self._cache[digest] = (now + self._cache_seconds, principal)
+        self._cache[digest] = _Verified(
+            time.monotonic() + self._cache_seconds, principal, row["secret_hash"]
+        )
         return principal
 
     async def password(self, username: str, password: str) -> Principal:
@@ -208,8 +249,8 @@ class Authenticator:
         """
         row = await self._find_user(username)
         if row is None:
-            verify_secret(_DUMMY_HASH, password)
+            await _verify(_DUMMY_HASH, password)
             raise AuthError("unknown user or wrong password")
-        if not verify_secret(row["password_hash"], password):
+        if not await _verify(row["password_hash"], password):
             raise AuthError("unknown user or wrong password")
         return Principal(subject=username, role=Role(row["role"]), limit_key=f"user:{username}")

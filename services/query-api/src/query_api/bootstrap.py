@@ -71,6 +71,7 @@ async def build(context: ServiceContext[Settings]) -> Components:
     )
 
     async def serve_http() -> None:
+        await state.reads.open()
         try:
             await server.serve()
         finally:
@@ -78,6 +79,7 @@ async def build(context: ServiceContext[Settings]) -> Components:
             if server.started:
                 server.should_exit = True
                 await server.shutdown()
+            await state.reads.close()
 
     dispatcher = Dispatcher(
         context.db.pool,

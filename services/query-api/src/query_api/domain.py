@@ -176,28 +176,3 @@ def _parse(value: object, kind: str) -> object:
     except ValueError as exc:
         raise CursorError("cursor is not valid") from exc
     raise CursorError("cursor is not valid")
-
-
-def matches_erasure(
-    request: dict[str, str | None],
-    *,
-    officer_id: str | None,
-    name_key_: str | None,
-    company_number: str | None,
-    email: str | None,
-) -> bool:
-    """Whether a person (officer or contact) is covered by an erasure request.
-
-    A request matches on the officer id, on the e-mail (case-insensitively), or on the reduced
-    name — limited to one company when the request names one.
-    """
-    if request.get("officer_id") and request["officer_id"] == officer_id:
-        return True
-    wanted_email = request.get("email")
-    if wanted_email and email and wanted_email.lower() == email.lower():
-        return True
-    wanted_name = request.get("name_key")
-    if wanted_name and wanted_name == name_key_:
-        wanted_company = request.get("company_number")
-        return not wanted_company or wanted_company == company_number
-    return False

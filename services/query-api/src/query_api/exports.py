@@ -15,13 +15,14 @@ import contextlib
 import datetime as dt
 import os
 import tempfile
-from collections.abc import AsyncIterator, Callable, Sequence
-from typing import Any
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 import asyncpg
 import msgspec
 import xlsxwriter
 
+T = TypeVar("T")
 BATCH = 2_000
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -82,6 +83,12 @@ async def copy_csv(
                 pool.acquire() as connection,
                 connection.transaction(isolation="repeatable_read", readonly=True),
             ):
+                # Dates are written as text (``readmodel.csv_cell``): ISO 8601 whatever the
+                # server's default. One process per export: parallel workers only add tuple
+                # queues and take cores from the API while the copy goes at the client's pace.
+                await connection.execute(
+                    "SET LOCAL DateStyle = ISO; SET LOCAL max_parallel_workers_per_gather = 0"
+                )
                 await connection.copy_from_query(
                     sql, *values, output=collect, format="csv", header=True
                 )
@@ -103,6 +110,35 @@ async def copy_csv(
             producer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await producer
+
+
+async def alongside(
+    first: Awaitable[T], body: AsyncIterator[bytes]
+) -> tuple[T, AsyncIterator[bytes]]:
+    """Await ``first`` while ``body`` produces its first chunk; the result and the whole body.
+
+    Raises:
+        Whatever ``first`` or the first chunk raise (the body is closed then).
+    """
+    head: asyncio.Task[bytes] = asyncio.ensure_future(anext(body, b""))
+    try:
+        result = await first
+        chunk = await head
+    except BaseException:
+        head.cancel()
+        with contextlib.suppress(BaseException):
+            await head
+        if isinstance(body, AsyncGenerator):
+            await body.aclose()
+        raise
+    return result, _prepended(chunk, body)
+
+
+async def _prepended(chunk: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    if chunk:
+        yield chunk
+    async for item in rest:
+        yield item
 
 
 async def stream(

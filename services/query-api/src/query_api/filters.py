@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+from collections.abc import Sequence
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -154,12 +155,12 @@ def where_companies(f: CompanyFilter, params: Params, p: str = "") -> list[str]:
         conditions.append(f"{p}sic_sections && {params.add(list(f.sic_section))}::text[]")
     if f.region:
         known = [region for region in f.region if region != "Unknown"]
-        parts = [f"{p}region = ANY({params.add(known)}::text[])"] if known else []
+        parts = [_one_of(f"{p}region", known, params)] if known else []
         if "Unknown" in f.region:
             parts.append(f"{p}region IS NULL")
         conditions.append("(" + " OR ".join(parts) + ")")
     if f.postcode_area:
-        conditions.append(f"{p}postcode_area = ANY({params.add(list(f.postcode_area))}::text[])")
+        conditions.append(_one_of(f"{p}postcode_area", list(f.postcode_area), params))
     for flag, condition in (
         (f.has_officers, f"{p}officer_count > 0"),
         (f.has_domain, f"coalesce({p}domain_found, false)"),
@@ -179,6 +180,14 @@ def where_companies(f: CompanyFilter, params: Params, p: str = "") -> list[str]:
         else:
             conditions.append(f"{p}name_tsv @@ to_tsquery('simple', {params.add(query)})")
     return conditions
+
+
+def _one_of(column: str, values: Sequence[str], params: Params) -> str:
+    # One value is compared with =, so that an index led by the column also yields the sort
+    # order (the planner does not take = ANY of a one-element array as equality).
+    if len(values) == 1:
+        return f"{column} = {params.add(values[0])}"
+    return f"{column} = ANY({params.add(list(values))}::text[])"
 
 
 def sort_expression(sort: str, p: str = "") -> tuple[str, str]:

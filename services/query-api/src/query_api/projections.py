@@ -30,10 +30,16 @@ from leadpipe_contracts.crm import ContactDeleted, ContactSynced, ContactSyncFai
 from leadpipe_contracts.enrichment import ContactFound, DomainResolved
 from leadpipe_contracts.jobs import JobCommand, JobProgress
 from leadpipe_contracts.officers import OfficersListed, OfficersPurged
-from leadpipe_contracts.privacy import PrivacyErasureCompleted, PrivacyErasureRequested
+from leadpipe_contracts.privacy import (
+    PrivacyErasureCompleted,
+    PrivacyErasureRequested,
+    PrivacySuppressionLiftCompleted,
+    PrivacySuppressionLifted,
+)
 from leadpipe_contracts.status import CreditStatus, DeadLetter, GatewayStatus, StreamStatus
 from leadpipe_db import inbox
 from leadpipe_runtime import OutboxWriter
+from leadpipe_runtime.privacy import erase_published_events, fingerprint
 from query_api import domain
 
 log = logging.getLogger(__name__)
@@ -65,6 +71,8 @@ _EVENTS: tuple[type[Event], ...] = (
     JobCommand,
     PrivacyErasureRequested,
     PrivacyErasureCompleted,
+    PrivacySuppressionLifted,
+    PrivacySuppressionLiftCompleted,
     StreamStatus,
     GatewayStatus,
     CreditStatus,
@@ -78,6 +86,7 @@ _PEOPLE_EVENTS = (
     ContactSyncFailed,
     ContactDeleted,
     PrivacyErasureRequested,
+    PrivacySuppressionLifted,
 )
 _DECODERS: dict[str, msgspec.json.Decoder[Any]] = {
     str(cls.__struct_config__.tag): msgspec.json.Decoder(cls) for cls in _EVENTS
@@ -168,6 +177,17 @@ async def _recount_officers(connection: asyncpg.Connection, number: str) -> None
     )
 
 
+def person_fingerprints(
+    *, officer_id: str | None, email: str | None, name_key: str | None
+) -> dict[str, str | None]:
+    """The fingerprints an erasure request is kept and matched by (never the identifiers)."""
+    return {
+        "officer_hash": fingerprint(officer_id) if officer_id else None,
+        "email_hash": fingerprint(email.strip().lower()) if email and email.strip() else None,
+        "name_hash": fingerprint(name_key) if name_key else None,
+    }
+
+
 async def _erasures_for(
     connection: asyncpg.Connection,
     *,
@@ -175,15 +195,41 @@ async def _erasures_for(
     name_keys: list[str],
     emails: list[str],
 ) -> list[dict[str, str | None]]:
+    """Erasure requests in force (not lifted) that may cover any of these identifiers."""
     rows = await connection.fetch(
-        "SELECT officer_id, email, name_key, company_number FROM erasure_requests"
-        " WHERE officer_id = ANY($1::text[]) OR name_key = ANY($2::text[])"
-        " OR lower(email) = ANY($3::text[])",
-        officer_ids,
-        name_keys,
-        [email.lower() for email in emails],
+        "SELECT officer_hash, email_hash, name_hash, company_number FROM erasure_requests"
+        " WHERE lifted_at IS NULL AND (officer_hash = ANY($1::text[])"
+        " OR name_hash = ANY($2::text[]) OR email_hash = ANY($3::text[]))",
+        [fingerprint(officer_id) for officer_id in officer_ids],
+        [fingerprint(key) for key in name_keys],
+        [fingerprint(email.strip().lower()) for email in emails],
     )
     return [dict(row) for row in rows]
+
+
+def covered_by_erasure(
+    requests: list[dict[str, str | None]],
+    *,
+    officer_id: str | None,
+    name_key: str | None,
+    company_number: str | None,
+    email: str | None,
+) -> bool:
+    """Whether a person (officer or contact) is covered by any of the erasure requests.
+
+    A request matches on the officer id, on the e-mail (case-insensitively), or on the reduced
+    name — limited to one company when the request names one.
+    """
+    person = person_fingerprints(officer_id=officer_id, email=email, name_key=name_key)
+    for request in requests:
+        for field in ("officer_hash", "email_hash"):
+            if request[field] and request[field] == person[field]:
+                return True
+        if request["name_hash"] and request["name_hash"] == person["name_hash"]:
+            wanted = request["company_number"]
+            if not wanted or wanted == company_number:
+                return True
+    return False
 
 
 class Projector:
@@ -216,6 +262,8 @@ class Projector:
             JobCommand: self._job_command,
             PrivacyErasureRequested: self._erasure_requested,
             PrivacyErasureCompleted: self._erasure_completed,
+            PrivacySuppressionLifted: self._suppression_lifted,
+            PrivacySuppressionLiftCompleted: self._lift_completed,
             StreamStatus: self._status,
             GatewayStatus: self._status,
             CreditStatus: self._status,
@@ -400,15 +448,12 @@ class Projector:
         )
         rows = []
         for position, (officer, key) in enumerate(zip(e.officers, keys, strict=True)):
-            if any(
-                domain.matches_erasure(
-                    request,
-                    officer_id=officer.officer_id,
-                    name_key_=key,
-                    company_number=number,
-                    email=None,
-                )
-                for request in erasures
+            if covered_by_erasure(
+                erasures,
+                officer_id=officer.officer_id,
+                name_key=key,
+                company_number=number,
+                email=None,
             ):
                 continue
             rows.append(
@@ -520,15 +565,12 @@ class Projector:
             name_keys=[key] if key else [],
             emails=[e.email],
         )
-        if any(
-            domain.matches_erasure(
-                request,
-                officer_id=officer.officer_id,
-                name_key_=key,
-                company_number=number,
-                email=e.email,
-            )
-            for request in erasures
+        if covered_by_erasure(
+            erasures,
+            officer_id=officer.officer_id,
+            name_key=key,
+            company_number=number,
+            email=e.email,
         ):
             return
         previously_found = await connection.fetchval(
@@ -660,6 +702,16 @@ class Projector:
         )
 
     async def _contact_deleted(self, connection: asyncpg.Connection, e: ContactDeleted) -> None:
+        if e.reason == "erasure":
+            # The read model erased the person on the request itself; recreating a row under
+            # the contact key (company number and officer id) would bring an identifier back.
+            gone = await connection.fetch(
+                "DELETE FROM contacts WHERE contact_key = $1 RETURNING company_number",
+                e.contact_key,
+            )
+            for number in {row["company_number"] for row in gone}:
+                await _recount_contacts(connection, number)
+            return
         await self._crm_state(
             connection,
             e,
@@ -769,14 +821,21 @@ class Projector:
         self, connection: asyncpg.Connection, e: PrivacyErasureRequested
     ) -> None:
         key = domain.name_key(e.name)
+        hashes = person_fingerprints(officer_id=e.officer_id, email=e.email, name_key=key)
+        given = [
+            kind
+            for kind, value in (("officer_id", e.officer_id), ("email", e.email), ("name", key))
+            if value
+        ]
         await connection.execute(
-            "INSERT INTO erasure_requests (request_id, officer_id, email, name_key,"
-            " company_number, requested_by, requested_at, event_id)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+            "INSERT INTO erasure_requests (request_id, officer_hash, email_hash, name_hash,"
+            " identifiers, company_number, requested_by, requested_at, event_id)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
             e.request_id,
-            e.officer_id,
-            e.email.lower() if e.email else None,
-            key,
+            hashes["officer_hash"],
+            hashes["email_hash"],
+            hashes["name_hash"],
+            given,
             e.company_number,
             e.requested_by,
             e.occurred_at,
@@ -789,6 +848,8 @@ class Projector:
             name_key=key,
             company_number=e.company_number,
         )
+        # The request itself left this outbox naming the person (it is published by now).
+        await erase_published_events(connection, [e.officer_id, e.email, e.name])
         await self._outbox.add(
             connection,
             PrivacyErasureCompleted(
@@ -819,6 +880,44 @@ class Projector:
             e.event_id,
         )
 
+    async def _suppression_lifted(
+        self, connection: asyncpg.Connection, e: PrivacySuppressionLifted
+    ) -> None:
+        lifted = await connection.fetchval(
+            "UPDATE erasure_requests SET lifted_at = $2, lifted_by = $3, lift_event = $4"
+            " WHERE request_id = $1 AND lifted_at IS NULL RETURNING true",
+            e.request_id,
+            e.occurred_at,
+            e.lifted_by,
+            e.event_id,
+        )
+        await self._outbox.add(
+            connection,
+            PrivacySuppressionLiftCompleted(
+                event_id=derive_id("privacy.suppression.lift_completed", e.request_id, SERVICE),
+                occurred_at=utcnow(),
+                correlation_id=e.correlation_id or e.event_id,
+                causation_id=e.event_id,
+                request_id=e.request_id,
+                service=SERVICE,
+                suppressions_removed=1 if lifted else 0,
+            ),
+        )
+
+    async def _lift_completed(
+        self, connection: asyncpg.Connection, e: PrivacySuppressionLiftCompleted
+    ) -> None:
+        await connection.execute(
+            "INSERT INTO suppression_lift_completions (request_id, service,"
+            " suppressions_removed, completed_at, event_id) VALUES ($1, $2, $3, $4, $5)"
+            " ON CONFLICT (request_id, service) DO NOTHING",
+            e.request_id,
+            e.service,
+            e.suppressions_removed,
+            e.occurred_at,
+            e.event_id,
+        )
+
 
 async def erase_person(
     connection: asyncpg.Connection,
@@ -828,12 +927,16 @@ async def erase_person(
     name_key: str | None,
     company_number: str | None,
 ) -> int:
-    """Delete a person's officer rows, contacts and feed entries; returns how many went."""
+    """Delete a person's officer rows, contacts, feed entries and webhook deliveries.
+
+    Returns how many rows went. Audit entries keep their place but lose a query string that
+    names the person.
+    """
     officers = await connection.fetch(
         "DELETE FROM officers WHERE ($1::text IS NOT NULL AND officer_id = $1)"
         " OR ($2::text IS NOT NULL AND name_key = $2"
         "     AND ($3::text IS NULL OR company_number = $3))"
-        " RETURNING company_number",
+        " RETURNING company_number, officer_id",
         officer_id,
         name_key,
         company_number,
@@ -843,23 +946,49 @@ async def erase_person(
         " OR ($2::text IS NOT NULL AND name_key = $2"
         "     AND ($3::text IS NULL OR company_number = $3))"
         " OR ($4::text IS NOT NULL AND lower(email) = lower($4))"
-        " RETURNING company_number, contact_key",
+        " RETURNING company_number, contact_key, officer_id, email",
         officer_id,
         name_key,
         company_number,
         email,
     )
-    feed = await connection.fetch(
-        "DELETE FROM feed WHERE kind = 'lead.new' AND ("
-        " ($1::text IS NOT NULL AND payload->>'officer_id' = $1)"
-        " OR ($2::text IS NOT NULL AND lower(payload->>'email') = lower($2))"
-        " OR payload->>'contact_key' = ANY($3::text[]))"
-        " RETURNING seq",
-        officer_id,
-        email,
-        [row["contact_key"] for row in contacts],
+    officer_ids = sorted(
+        {row["officer_id"] for row in [*officers, *contacts] if row["officer_id"]}
+        | ({officer_id} if officer_id else set())
     )
+    emails = sorted(
+        {row["email"].lower() for row in contacts if row["email"]}
+        | ({email.lower()} if email else set())
+    )
+    keys = [row["contact_key"] for row in contacts]
+    # Feed payloads (new leads, sync failures) and webhook deliveries (copies of feed payloads)
+    # name the person by officer id, e-mail or contact key (company number and officer id).
+    mentions = (
+        " (payload->>'officer_id' = ANY($1::text[])"
+        " OR lower(payload->>'email') = ANY($2::text[])"
+        " OR payload->>'contact_key' = ANY($3::text[])"
+        " OR split_part(payload->>'contact_key', ':', 2) = ANY($1::text[]))"
+    )
+    feed = await connection.fetch(
+        f"DELETE FROM feed WHERE {mentions} RETURNING seq",  # noqa: S608 - constant SQL
+        officer_ids,
+        emails,
+        keys,
+    )
+    deliveries = await connection.fetch(
+        f"DELETE FROM webhook_deliveries WHERE {mentions} RETURNING id",  # noqa: S608
+        officer_ids,
+        emails,
+        keys,
+    )
+    await connection.execute(
+        "UPDATE audit_log SET query = '' WHERE query <> '' AND EXISTS ("
+        " SELECT 1 FROM unnest($1::text[]) AS needle"
+        " WHERE strpos(replace(lower(query), '%40', '@'), needle) > 0)",
+        [text.lower() for text in [*officer_ids, *emails]],
+    )
+    await erase_published_events(connection, [*officer_ids, *emails])
     for number in sorted({row["company_number"] for row in [*officers, *contacts]}):
         await _recount_officers(connection, number)
         await _recount_contacts(connection, number)
-    return len(officers) + len(contacts) + len(feed)
+    return len(officers) + len(contacts) + len(feed) + len(deliveries)

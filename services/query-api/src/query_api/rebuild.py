@@ -32,6 +32,7 @@ READ_MODEL_TABLES = (
     "job_commands",
     "erasure_requests",
     "erasure_completions",
+    "suppression_lift_completions",
 )
 
 

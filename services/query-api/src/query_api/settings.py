@@ -19,6 +19,7 @@ class Settings(BaseSettings, frozen=True, kw_only=True):
         webhook_retry_base_seconds: First retry delay of a failed delivery (doubling, capped at
             an hour).
         feed_poll_seconds: How often live-feed streams look for new entries.
+        read_pool_size: Postgres connections of the read endpoints (besides the service pool).
     """
 
     ops_port: int = 9107
@@ -33,6 +34,7 @@ class Settings(BaseSettings, frozen=True, kw_only=True):
     webhook_timeout_seconds: float = 10.0
     webhook_retry_base_seconds: float = 5.0
     feed_poll_seconds: float = 0.5
+    read_pool_size: int = 8
 
     def __post_init__(self) -> None:
         """Refuse a signing key too short for HS256 (RFC 7518 §3.2: at least 256 bits)."""

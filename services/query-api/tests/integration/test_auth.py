@@ -56,6 +56,7 @@ REQUIRED: dict[tuple[str, str], Role] = {
     ("GET", "/api/v1/privacy/erasures"): D,
     ("GET", "/api/v1/privacy/erasures/{request_id}"): D,
     ("GET", "/api/v1/privacy/suppressions"): D,
+    ("DELETE", "/api/v1/privacy/suppressions/{request_id}"): D,
     ("GET", "/api/v1/privacy/retention"): D,
 }
 EXAMPLES = {

@@ -12,7 +12,12 @@ from nats.aio.client import Client as NatsClient
 
 from leadpipe_bus import Publisher, Topology
 from leadpipe_contracts import Decoder
-from leadpipe_contracts.privacy import PrivacyErasureCompleted, PrivacyErasureRequested
+from leadpipe_contracts.privacy import (
+    PrivacyErasureCompleted,
+    PrivacyErasureRequested,
+    PrivacySuppressionLiftCompleted,
+    PrivacySuppressionLifted,
+)
 from leadpipe_testing import poll_until
 from query_api.auth import Role
 
@@ -70,6 +75,7 @@ async def test_erasure_removes_the_person_publishes_the_request_and_tracks_each_
     )
     assert (published.request_id, published.officer_id) == (request_id, "o9")
     await requests.unsubscribe()
+    lifts = await module_nats.subscribe(topology.subject("privacy.suppression.lifted"))
 
     async def erased() -> bool:
         status = await http.get(f"/api/v1/privacy/erasures/{request_id}", headers=admin)
@@ -100,6 +106,11 @@ async def test_erasure_removes_the_person_publishes_the_request_and_tracks_each_
     status = (await http.get(f"/api/v1/privacy/erasures/{request_id}", headers=admin)).json()
     assert status["services"]["query-api"]["records_erased"] == 3  # officer, contact, feed entry
     assert status["complete"] is False
+    assert status["identifiers"] == ["officer_id", "email"]
+    assert "o9" not in str(status), "kept as fingerprints"
+    assert "jane" not in str(status).lower(), "kept as fingerprints"
+    early = await http.delete(f"/api/v1/privacy/suppressions/{request_id}", headers=admin)
+    assert early.status_code == 409, "a lift may not overtake the erasure"
     publisher = Publisher(module_nats.jetstream(), topology, "other-services")
     for service in services:
         if service != "query-api":
@@ -124,8 +135,52 @@ async def test_erasure_removes_the_person_publishes_the_request_and_tracks_each_
     assert [officer["officer_id"] for officer in officers["items"]] == ["o8"]
     detail = (await http.get(f"/api/v1/companies/{NUMBER}", headers=admin)).json()
     assert [contact["email"] for contact in detail["contacts"]] == ["rr@hotel.example"]
-    suppressed = (await http.get("/api/v1/privacy/suppressions", headers=admin)).json()["items"]
-    assert [(s["officer_id"], s["email"]) for s in suppressed] == [("o9", "jane@hotel.example")]
+    mine = {"email": "JANE@hotel.example"}
+    suppressed = (
+        await http.get("/api/v1/privacy/suppressions", params=mine, headers=admin)
+    ).json()["items"]
+    assert [(s["request_id"], s["identifiers"]) for s in suppressed] == [
+        (request_id, ["officer_id", "email"])
+    ]
+    other = {"officer_id": "o8"}
+    assert (await http.get("/api/v1/privacy/suppressions", params=other, headers=admin)).json()[
+        "items"
+    ] == []
+
+    # Lifting: the request leaves the suppression list, each service confirms, and the next
+    # fact about the person is kept again (nothing erased comes back by itself).
+    lifted = await http.delete(f"/api/v1/privacy/suppressions/{request_id}", headers=admin)
+    assert lifted.status_code == 202
+    lifters = lifted.json()["services"]
+    assert {"query-api", "crm-sync", "officer-fetcher", "snov-enricher"} == set(lifters)
+    sent = Decoder(PrivacySuppressionLifted).decode(bytes((await lifts.next_msg(timeout=10)).data))
+    assert sent.request_id == request_id
+    for service in lifters:
+        if service != "query-api":
+            await publisher.publish(
+                PrivacySuppressionLiftCompleted(
+                    event_id=f"lifted:{request_id}:{service}",
+                    occurred_at=dt.datetime.now(dt.UTC),
+                    request_id=request_id,
+                    service=service,
+                    suppressions_removed=2,
+                )
+            )
+    await settle()
+    status = (await http.get(f"/api/v1/privacy/erasures/{request_id}", headers=admin)).json()
+    assert status["suppressed"] is False
+    assert status["lift"]["complete"] is True
+    assert status["lift"]["services"]["query-api"]["suppressions_removed"] == 1
+    assert (await http.get("/api/v1/privacy/suppressions", params=mine, headers=admin)).json()[
+        "items"
+    ] == []
+    await publish(events.contact(NUMBER, NAME, "o9", "Jane", "Doe", "jane@hotel.example"))
+    await settle()
+    detail = (await http.get(f"/api/v1/companies/{NUMBER}", headers=admin)).json()
+    assert sorted(contact["email"] for contact in detail["contacts"]) == [
+        "jane@hotel.example",
+        "rr@hotel.example",
+    ]
     retention = (await http.get("/api/v1/privacy/retention", headers=admin)).json()
     assert retention["retention_days"] == 90
 

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import datetime as dt
 import io
 import json
 import zipfile
 from collections.abc import Callable
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 
+from leadpipe_db import Database
+from leadpipe_embedded import free_port
+from query_api import exports
+from query_api.adapters import readmodel
+from query_api.adapters.readmodel import ReadPool
 from query_api.auth import Role
 
 pytestmark = pytest.mark.integration
@@ -152,6 +159,102 @@ async def test_bad_input_is_refused_precisely(
         headers=viewer(keys),
     )
     assert response.status_code == 400
+
+
+async def test_page_routes_refuse_bad_input_exactly_as_fastapi_routes_do(
+    http: httpx.AsyncClient, keys: dict[Role, str]
+) -> None:
+    # /companies and /companies/{n} are served by LeanRoute; /exports/companies and
+    # POST /companies/{n}/process by FastAPI's own handler, with the same model and path type.
+    analyst = {"X-API-Key": keys[Role.ANALYST]}
+    for query in (
+        "unknown=1",
+        "region=Atlantis&sic=123",
+        "entered_from=2026-09-02&entered_to=2026-09-01",
+        "score_min=abc&has_email=maybe",
+    ):
+        lean = await http.get("/api/v1/companies?" + query, headers=analyst)
+        plain = await http.get("/api/v1/exports/companies?" + query, headers=analyst)
+        assert lean.status_code == plain.status_code == 422, query
+        assert lean.json() == plain.json(), query
+    lean = await http.get("/api/v1/companies/abc", headers=analyst)
+    plain = await http.post("/api/v1/companies/abc/process", headers=analyst)
+    assert lean.status_code == plain.status_code == 422
+    assert lean.json() == plain.json()
+    assert [error["loc"] for error in lean.json()["errors"]] == [["path", "company_number"]]
+    # Credentials are checked before the input, as FastAPI solves dependencies first.
+    assert (await http.get("/api/v1/companies?limit=0")).status_code == 401
+    bad_token = {"Authorization": "Bearer nonsense"}
+    assert (await http.get("/api/v1/companies/abc", headers=bad_token)).status_code == 401
+    basic = {"Authorization": "Basic dXNlcjpwYXNz"}
+    assert (await http.get("/api/v1/leads", headers=basic)).status_code == 401
+
+
+async def test_repeated_filters_match_any_of_their_values(
+    http: httpx.AsyncClient, keys: dict[Role, str], loaded: list[str]
+) -> None:
+    everywhere = ["02000001", "02000003", "02000005"]
+    query = "region=North+West&region=Scotland&sort=company_number&order=asc"
+    assert await numbers(http, keys, query) == everywhere
+    query = "postcode_area=M&postcode_area=EH&sort=company_number&order=asc"
+    assert await numbers(http, keys, query) == everywhere
+
+
+async def test_read_connections_come_back_outside_any_transaction(database_url: str) -> None:
+    db = Database(database_url, "public")
+    await db.open()
+    reads = ReadPool(db, size=1)
+    await reads.open()
+    try:
+        async with reads.acquire() as connection:
+            await connection.execute("BEGIN")
+            backend = await connection.fetchval("SELECT pg_backend_pid()")
+        async with reads.acquire() as connection:
+            assert await connection.fetchval("SELECT pg_backend_pid()") == backend
+            assert not connection.is_in_transaction()
+    finally:
+        await reads.close()
+        await db.close()
+
+
+async def test_reads_use_the_service_pool_when_their_own_cannot_open(database_url: str) -> None:
+    db = Database(database_url, "public")
+    await db.open()
+    try:
+        unreachable = Database(f"postgresql://nobody@127.0.0.1:{free_port()}/none", "public")
+        unreachable._pool = db.pool  # the service pool is open, the read pool's server is not
+        reads = ReadPool(unreachable, size=1)
+        await reads.open()
+        async with reads.acquire() as connection:
+            assert await connection.fetchval("SELECT 1") == 1
+        await reads.close()
+    finally:
+        await db.close()
+
+
+async def test_csv_cells_defuse_every_formula_start_and_dates_are_iso_whatever_the_datestyle(
+    database_url: str,
+) -> None:
+    texts = ["=a", "+a", "-a", "@a", "\ta", "\ra", "a=", "", None]
+    dates = [dt.date(2026, 1, 2), None, *[dt.date(2026, 12, 31)] * 7]
+    sql = (
+        f"SELECT {readmodel.csv_cell('v', 'text')} AS v, {readmodel.csv_cell('d', 'date')} AS d"
+        " FROM unnest($1::text[], $2::date[]) WITH ORDINALITY AS t(v, d, n) ORDER BY n"
+    )
+    pool = await asyncpg.create_pool(
+        database_url, min_size=1, max_size=1, server_settings={"DateStyle": "SQL, DMY"}
+    )
+    try:
+        body = b"".join([chunk async for chunk in exports.copy_csv(pool, sql, [texts, dates])])
+    finally:
+        await pool.close()
+    rows = list(csv.reader(io.StringIO(body.decode(), newline="")))
+    assert rows[0] == ["v", "d"]
+    assert [row[0] for row in rows[1:]] == [
+        "'=a", "'+a", "'-a", "'@a", "'\ta", "'\ra", "a=", "", "",
+    ]  # fmt: skip
+    assert [row[1] for row in rows[1:3]] == ["2026-01-02", ""]
+    assert rows[3][1] == "2026-12-31"
 
 
 async def test_exports_stream_csv_jsonl_and_xlsx_with_chosen_fields(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -89,6 +90,45 @@ async def test_keys_are_verified_against_their_hash_and_then_cached() -> None:
         await authenticator.api_key(full[:-1] + ("A" if full[-1] != "A" else "B"))
     with pytest.raises(AuthError):
         await authenticator.api_key(f"lp_{'0' * 12}_{secret}")
+
+
+async def test_an_expired_key_is_checked_once_for_all_requests_in_flight() -> None:
+    store = FakeStore()
+    key_id, secret, full = new_api_key()
+    store.keys[key_id] = {
+        "secret_hash": hash_secret(secret),
+        "role": "viewer",
+        "owner": None,
+        "rate_limit_per_minute": None,
+    }
+    authenticator = Authenticator(store.find_key, store.find_user, cache_seconds=0)
+    principals = await asyncio.gather(*(authenticator.api_key(full) for _ in range(20)))
+    assert {principal.key_id for principal in principals} == {key_id}
+    assert store.key_lookups == 1
+    await asyncio.gather(*(authenticator.api_key(full) for _ in range(20)))
+    assert store.key_lookups == 2
+
+
+async def test_an_expired_key_is_rechecked_against_the_store() -> None:
+    store = FakeStore()
+    key_id, secret, full = new_api_key()
+    row = {"secret_hash": hash_secret(secret), "role": "viewer", "owner": None}
+    store.keys[key_id] = {**row, "rate_limit_per_minute": None}
+    authenticator = Authenticator(store.find_key, store.find_user, cache_seconds=0)
+    assert (await authenticator.api_key(full)).role == Role.VIEWER
+    # The role changed: the re-check picks it up.
+    store.keys[key_id] = {**row, "role": "analyst", "rate_limit_per_minute": None}
+    assert (await authenticator.api_key(full)).role == Role.ANALYST
+    # The stored hash changed (another secret): the key is verified again, and fails.
+    store.keys[key_id] = {**row, "secret_hash": hash_secret("another"), "rate_limit_per_minute": 1}
+    with pytest.raises(AuthError):
+        await authenticator.api_key(full)
+    # Revoked: refused as soon as the cache entry has expired.
+    store.keys[key_id] = {**row, "rate_limit_per_minute": None}
+    assert (await authenticator.api_key(full)).key_id == key_id
+    del store.keys[key_id]
+    with pytest.raises(AuthError):
+        await authenticator.api_key(full)
 
 
 async def test_passwords_are_checked_against_their_hash() -> None:

@@ -1,4 +1,4 @@
-"""Regions, SIC sections, name keys, search queries, cursors and erasure matching."""
+"""Regions, SIC sections, name keys, search queries and cursors."""
 
 from __future__ import annotations
 
@@ -107,25 +107,3 @@ def test_a_cursor_of_another_sort_is_refused() -> None:
         domain.decode_cursor(cursor, "name:desc", ("text", "text"))
     with pytest.raises(domain.CursorError):
         domain.decode_cursor(cursor, "name:asc", ("date", "text"))
-
-
-def test_erasure_requests_match_by_id_email_or_name_within_a_company() -> None:
-    request = {
-        "officer_id": None,
-        "email": "Jane@X.example",
-        "name_key": "doe jane",
-        "company_number": "01234567",
-    }
-    match = domain.matches_erasure
-    assert match(
-        request, officer_id=None, name_key_=None, company_number=None, email="jane@x.example"
-    )
-    assert match(
-        request, officer_id="z", name_key_="doe jane", company_number="01234567", email=None
-    )
-    assert not match(
-        request, officer_id="z", name_key_="doe jane", company_number="99999999", email=None
-    )
-    by_id = {"officer_id": "o1", "email": None, "name_key": None, "company_number": None}
-    assert match(by_id, officer_id="o1", name_key_=None, company_number=None, email=None)
-    assert not match(by_id, officer_id="o2", name_key_=None, company_number=None, email=None)

@@ -78,3 +78,24 @@ def test_leads_add_the_contact_key_to_the_keyset() -> None:
 def test_invalid_filters_are_refused(bad: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
         CompanyFilter.model_validate(bad)
+
+
+def test_one_region_or_area_is_compared_with_equality_so_an_index_gives_the_order() -> None:
+    params = Params()
+    sql = " AND ".join(
+        where_companies(CompanyFilter(region=["London"], postcode_area=["M"]), params, "co.")
+    )
+    assert sql == "(co.region = $1) AND co.postcode_area = $2"
+    assert params.values == ["London", "M"]
+    params = Params()
+    sql = " AND ".join(
+        where_companies(
+            CompanyFilter(region=["London", "Wales", "Unknown"], postcode_area=["M", "EH"]),
+            params,
+            "co.",
+        )
+    )
+    assert sql == (
+        "(co.region = ANY($1::text[]) OR co.region IS NULL) AND co.postcode_area = ANY($2::text[])"
+    )
+    assert params.values == [["London", "Wales"], ["M", "EH"]]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -17,7 +19,8 @@ from query_api.settings import Settings
 
 def test_csv_cells_are_rendered_by_sql_that_defuses_formulas() -> None:
     text = readmodel.csv_cell("co.company_name", "text")
-    assert text.startswith("CASE WHEN left(co.company_name, 1) IN ")
+    assert text.startswith("CASE WHEN ascii(co.company_name) IN (61, 43, 45, 64, 9, 13) ")
+    assert [chr(code) for code in (61, 43, 45, 64, 9, 13)] == ["=", "+", "-", "@", "\t", "\r"]
     assert "THEN '''' || co.company_name ELSE co.company_name END" in text
     assert "array_to_string(co.sic_codes, ';')" in readmodel.csv_cell("co.sic_codes", "array")
     assert readmodel.csv_cell("co.lead_score", "number") == "co.lead_score"
@@ -79,3 +82,36 @@ def test_settings_refuse_a_short_signing_key() -> None:
     with pytest.raises(ValueError, match="32 bytes"):
         Settings(jwt_secret=Secret("short"))
     assert Settings(jwt_secret=Secret("x" * 32)).http_port == 8000
+
+
+async def test_an_export_body_starts_while_its_rows_are_counted_and_stops_if_counting_fails() -> (
+    None
+):
+    events: list[str] = []
+
+    async def body() -> AsyncIterator[bytes]:
+        try:
+            events.append("body started")
+            yield b"header\n"
+            yield b"row\n"
+        finally:
+            events.append("body closed")
+
+    async def count() -> int:
+        await asyncio.sleep(0)
+        events.append("counted")
+        return 1
+
+    total, chunks = await exports.alongside(count(), body())
+    assert total == 1
+    assert events == ["body started", "counted"]
+    assert [chunk async for chunk in chunks] == [b"header\n", b"row\n"]
+
+    async def failing() -> int:
+        await asyncio.sleep(0)
+        raise RuntimeError("count failed")
+
+    events.clear()
+    with pytest.raises(RuntimeError, match="count failed"):
+        await exports.alongside(failing(), body())
+    assert events == ["body started", "body closed"]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import importlib.resources
 import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Lifespan, Message, Receive, Scope, Send
@@ -19,7 +22,11 @@ from query_api.ratelimit import Decision
 
 log = logging.getLogger(__name__)
 
-PUBLIC_PATHS = ("/healthz", "/readyz", "/docs", "/api/v1/openapi.json")
+PUBLIC_PATHS = ("/healthz", "/readyz", "/docs", "/docs/assets", "/api/v1/openapi.json")
+DOCS_ASSETS = "/docs/assets"
+# Swagger UI's files as the fastapi-offline package ships them: the documentation page loads
+# nothing from another host, so it works on a machine without internet access.
+_SWAGGER_UI_FILES = importlib.resources.files("fastapi_offline") / "static"
 _READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
@@ -92,7 +99,7 @@ def create_app(state: AppState, lifespan: Lifespan[FastAPI] | None = None) -> Fa
             " Responses carry ``RateLimit-*`` headers."
         ),
         openapi_url="/api/v1/openapi.json",
-        docs_url="/docs",
+        docs_url=None,
         redoc_url=None,
     )
     app.state.leadpipe = state
@@ -125,6 +132,21 @@ def create_app(state: AppState, lifespan: Lifespan[FastAPI] | None = None) -> Fa
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
         return JSONResponse(error_body(code, str(exc.detail)), exc.status_code, headers=exc.headers)
+
+    app.mount(DOCS_ASSETS, StaticFiles(directory=str(_SWAGGER_UI_FILES)), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        """Swagger UI over this API's OpenAPI document, every asset served from here."""
+        return get_swagger_ui_html(
+            openapi_url="/api/v1/openapi.json",
+            title=f"{app.title} - Swagger UI",
+            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS}/favicon.png",
+            # Swagger UI would otherwise send the document to an online validator.
+            swagger_ui_parameters={"validatorUrl": None},
+        )
 
     @app.get("/healthz", tags=["health"], include_in_schema=True)
     async def healthz() -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -66,13 +67,15 @@ async def _respond(
 ) -> StreamingResponse:
     sql, values, _ = statement
     count_sql = f"SELECT count(*) FROM ({sql}) AS export"  # noqa: S608 - built from fixed fragments
-    total = await state.db.pool.fetchval(count_sql, *values)
+    count = state.db.pool.fetchval(count_sql, *values)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    body = (
-        exports.copy_csv(state.db.pool, sql, values)
-        if fmt == "csv"
-        else exports.stream(fmt, fields, exports.batches(state.db.pool, sql, values))
-    )
+    body: AsyncIterator[bytes]
+    if fmt == "csv":
+        # Postgres starts writing the CSV while it counts the rows for the header.
+        total, body = await exports.alongside(count, exports.copy_csv(state.db.pool, sql, values))
+    else:
+        total = await count
+        body = exports.stream(fmt, fields, exports.batches(state.db.pool, sql, values))
     return StreamingResponse(
         body,
         media_type=exports.MEDIA_TYPES[fmt],

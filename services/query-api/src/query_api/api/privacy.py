@@ -1,4 +1,8 @@
-"""Privacy endpoints: data-subject access, erasure with per-service completion, suppression."""
+"""Privacy endpoints: data-subject access, erasure with per-service completion, suppression.
+
+Erasure requests are kept by fingerprints of the identifiers they were given, never the
+identifiers: an administrator finds a request by giving the identifiers again.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,11 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from leadpipe_contracts import utcnow
-from leadpipe_contracts.privacy import PrivacyErasureRequested
+from leadpipe_contracts.privacy import PrivacyErasureRequested, PrivacySuppressionLifted
 from query_api import domain
 from query_api.api.deps import ERRORS, Admin, ApiError, State
 from query_api.api.responses import Json, ok
+from query_api.projections import person_fingerprints
 
 router = APIRouter(prefix="/api/v1/privacy", tags=["privacy"], responses=ERRORS)
 
@@ -42,10 +47,31 @@ class Person(BaseModel):
         return self
 
 
+class PersonFilter(BaseModel):
+    """Optional identifiers to narrow a list of erasure requests to one person."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    officer_id: OfficerId | None = None
+    email: Email | None = None
+    name: PersonName | None = None
+
+
 def erasure_services(state: State) -> list[str]:
     """Services expected to confirm an erasure: every one with a privacy consumer, and us."""
     found = {spec.service for spec in state.topology.consumers if spec.name == "privacy"}
     return sorted(found | {"query-api"})
+
+
+def lift_services(state: State) -> list[str]:
+    """Services that enforce suppression and confirm its lifting, and us."""
+    found = {spec.service for spec in state.topology.consumers if spec.name == "privacy-lifts"}
+    return sorted(found | {"query-api"})
+
+
+def _fingerprints(officer_id: str | None, email: str | None, name: str | None) -> list[str | None]:
+    hashes = person_fingerprints(officer_id=officer_id, email=email, name_key=domain.name_key(name))
+    return [hashes["officer_hash"], hashes["email_hash"], hashes["name_hash"]]
 
 
 @router.get("/subject", response_class=Json)
@@ -89,13 +115,11 @@ async def subject_access(_: Admin, state: State, person: Annotated[Person, Query
             keys,
         )
         erasures = await connection.fetch(
-            "SELECT request_id, requested_by, requested_at FROM erasure_requests"
-            " WHERE ($1::text IS NOT NULL AND officer_id = $1)"
-            " OR ($2::text IS NOT NULL AND email = $2) OR ($3::text IS NOT NULL AND name_key = $3)"
-            " ORDER BY requested_at",
-            person.officer_id,
-            email,
-            key,
+            "SELECT request_id, requested_by, requested_at, lifted_at FROM erasure_requests"
+            " WHERE ($1::text IS NOT NULL AND officer_hash = $1)"
+            " OR ($2::text IS NOT NULL AND email_hash = $2)"
+            " OR ($3::text IS NOT NULL AND name_hash = $3) ORDER BY requested_at",
+            *_fingerprints(person.officer_id, person.email, person.name),
         )
     return ok(
         {
@@ -138,18 +162,32 @@ async def request_erasure(principal: Admin, state: State, person: Person) -> Jso
     return ok({"request_id": request_id, "services": erasure_services(state)}, 202)
 
 
-async def _erasure_status(state: State, request_id: str | None) -> list[dict[str, Any]]:
-    services = erasure_services(state)
+async def _erasure_status(
+    state: State, request_id: str | None, person: PersonFilter | None = None
+) -> list[dict[str, Any]]:
+    services, lifters = erasure_services(state), lift_services(state)
+    hashes = _fingerprints(person.officer_id, person.email, person.name) if person else []
     requests = await state.db.pool.fetch(
-        "SELECT request_id, officer_id, email, name_key, company_number, requested_by,"
-        " requested_at FROM erasure_requests WHERE ($1::text IS NULL OR request_id = $1)"
+        "SELECT request_id, identifiers, company_number, requested_by, requested_at, lifted_at,"
+        " lifted_by FROM erasure_requests WHERE ($4::text IS NULL OR request_id = $4)"
+        " AND ($5::boolean IS NOT TRUE OR ($1::text IS NOT NULL AND officer_hash = $1)"
+        " OR ($2::text IS NOT NULL AND email_hash = $2)"
+        " OR ($3::text IS NOT NULL AND name_hash = $3))"
         " ORDER BY requested_at DESC, request_id LIMIT 500",
+        *(hashes or [None, None, None]),
         request_id,
+        person is not None,
     )
+    ids = [row["request_id"] for row in requests]
     completions = await state.db.pool.fetch(
         "SELECT request_id, service, records_erased, completed_at FROM erasure_completions"
         " WHERE request_id = ANY($1::text[])",
-        [row["request_id"] for row in requests],
+        ids,
+    )
+    lifts = await state.db.pool.fetch(
+        "SELECT request_id, service, suppressions_removed, completed_at"
+        " FROM suppression_lift_completions WHERE request_id = ANY($1::text[])",
+        ids,
     )
     done: dict[str, dict[str, Any]] = {}
     for row in completions:
@@ -157,23 +195,39 @@ async def _erasure_status(state: State, request_id: str | None) -> list[dict[str
             "records_erased": row["records_erased"],
             "completed_at": row["completed_at"],
         }
+    lifted: dict[str, dict[str, Any]] = {}
+    for row in lifts:
+        lifted.setdefault(row["request_id"], {})[row["service"]] = {
+            "suppressions_removed": row["suppressions_removed"],
+            "completed_at": row["completed_at"],
+        }
     result = []
     for row in requests:
         per_service = done.get(row["request_id"], {})
-        result.append(
-            {
-                **dict(row),
-                "services": {name: per_service.get(name) for name in services},
-                "complete": all(name in per_service for name in services),
+        item = {
+            **dict(row),
+            "suppressed": row["lifted_at"] is None,
+            "services": {name: per_service.get(name) for name in services},
+            "complete": all(name in per_service for name in services),
+        }
+        if row["lifted_at"] is not None:
+            per_lifter = lifted.get(row["request_id"], {})
+            item["lift"] = {
+                "services": {name: per_lifter.get(name) for name in lifters},
+                "complete": all(name in per_lifter for name in lifters),
             }
-        )
+        result.append(item)
     return result
 
 
 @router.get("/erasures", response_class=Json)
-async def erasures(_: Admin, state: State) -> Json:
-    """Erasure requests with each service's completion (newest first)."""
-    return ok({"items": await _erasure_status(state, None)})
+async def erasures(_: Admin, state: State, person: Annotated[PersonFilter, Query()]) -> Json:
+    """Erasure requests with each service's completion (newest first).
+
+    Give an officer id, e-mail or name to see only the requests that named them.
+    """
+    narrowed = person if (person.officer_id or person.email or person.name) else None
+    return ok({"items": await _erasure_status(state, None, narrowed)})
 
 
 @router.get("/erasures/{request_id}", response_class=Json)
@@ -182,7 +236,7 @@ async def erasure(
     state: State,
     request_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,64}$")],
 ) -> Json:
-    """One erasure request and which services have completed it."""
+    """One erasure request, which services have completed it, and any lifting of it."""
     found = await _erasure_status(state, request_id)
     if not found:
         raise ApiError(404, "not_found", "no such erasure request (it may still be on its way)")
@@ -190,17 +244,63 @@ async def erasure(
 
 
 @router.get("/suppressions", response_class=Json)
-async def suppressions(_: Admin, state: State) -> Json:
-    """People suppressed from enrichment and CRM sync (every erasure suppresses its person).
+async def suppressions(_: Admin, state: State, person: Annotated[PersonFilter, Query()]) -> Json:
+    """People suppressed from enrichment and CRM sync: erasure requests not lifted.
 
-    Add one with ``POST /privacy/erasures``: suppression travels with the erasure request to
-    every service, each of which keeps its own list.
+    Every erasure suppresses its person (``POST /privacy/erasures``); each service keeps its
+    own list, by fingerprints. Give an officer id, e-mail or name to check one person.
     """
+    hashes = _fingerprints(person.officer_id, person.email, person.name)
     rows = await state.db.pool.fetch(
-        "SELECT request_id, officer_id, email, name_key AS name, company_number, requested_by,"
-        " requested_at FROM erasure_requests ORDER BY requested_at DESC, request_id"
+        "SELECT request_id, identifiers, company_number, requested_by, requested_at"
+        " FROM erasure_requests WHERE lifted_at IS NULL"
+        " AND (($1::text IS NULL AND $2::text IS NULL AND $3::text IS NULL)"
+        " OR ($1::text IS NOT NULL AND officer_hash = $1)"
+        " OR ($2::text IS NOT NULL AND email_hash = $2)"
+        " OR ($3::text IS NOT NULL AND name_hash = $3))"
+        " ORDER BY requested_at DESC, request_id",
+        *hashes,
     )
     return ok({"items": [dict(row) for row in rows]})
+
+
+@router.delete(
+    "/suppressions/{request_id}",
+    response_class=Json,
+    status_code=202,
+    responses={
+        404: {"description": "No such erasure request."},
+        409: {"description": "The erasure has not completed at every service yet."},
+    },
+)
+async def lift_suppression(
+    principal: Admin,
+    state: State,
+    request_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,64}$")],
+) -> Json:
+    """Lift the suppression an erasure request set: ``PrivacySuppressionLifted`` to every
+    service that enforces suppression.
+
+    The person may be enriched and synced again from the next fact about them; nothing erased
+    comes back. Allowed once every service has completed the erasure, so that no service can
+    apply the erasure (and its suppression) after the lift. Each service's confirmation is
+    tracked under ``GET /privacy/erasures/{request_id}`` (``lift``).
+    """
+    found = await _erasure_status(state, request_id)
+    if not found:
+        raise ApiError(404, "not_found", "no such erasure request (it may still be on its way)")
+    if not found[0]["complete"]:
+        raise ApiError(409, "erasure_in_progress", "the erasure has not completed everywhere yet")
+    event = PrivacySuppressionLifted(
+        # One lift per request: a repeated call is the same message, dropped as a duplicate.
+        event_id=f"privacy-lift:{request_id}",
+        occurred_at=utcnow(),
+        request_id=request_id,
+        lifted_by=principal.subject,
+    )
+    async with state.db.transaction() as connection:
+        await state.outbox.add(connection, event)
+    return ok({"request_id": request_id, "services": lift_services(state)}, 202)
 
 
 @router.get("/retention", response_class=Json)

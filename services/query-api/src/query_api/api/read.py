@@ -10,12 +10,14 @@ from fastapi.responses import Response
 
 from query_api import charts
 from query_api.adapters import readmodel
-from query_api.api.deps import ERRORS, ApiError, State, Viewer
+from query_api.api.deps import ERRORS, ApiError, LeanRoute, State, Viewer
 from query_api.api.responses import Json, ok
 from query_api.domain import CursorError
 from query_api.filters import CompanyQuery, LeadQuery
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
+# Detail and list pages, the routes under the heaviest load, are served lean (see LeanRoute).
+pages = APIRouter(responses=ERRORS, route_class=LeanRoute)
 
 CompanyNumber = Annotated[
     str, Path(pattern=r"^[A-Z0-9]{8}$", description="Companies House company number.")
@@ -29,7 +31,7 @@ def _bad_cursor(exc: CursorError) -> ApiError:
     return ApiError(400, "invalid_cursor", str(exc))
 
 
-@router.get("/companies", tags=["companies"], response_class=Json)
+@pages.get("/companies", tags=["companies"], response_class=Json)
 async def list_companies(_: Viewer, state: State, query: Annotated[CompanyQuery, Query()]) -> Json:
     """Companies matching the filters, one keyset page at a time.
 
@@ -39,26 +41,24 @@ async def list_companies(_: Viewer, state: State, query: Annotated[CompanyQuery,
         sql, values, keys = readmodel.companies_statement(query, readmodel.COMPANY_SUMMARY, query)
     except CursorError as exc:
         raise _bad_cursor(exc) from exc
-    async with state.db.pool.acquire() as connection:
-        page = await readmodel.page_of(
-            connection, sql, values, keys, query.limit, f"{query.sort}:{query.order}"
-        )
+    async with state.reads.acquire() as connection:
+        page = await readmodel.page_of(connection, sql, values, keys, f"{query.sort}:{query.order}")
     return ok(page)
 
 
-@router.get(
+@pages.get(
     "/companies/{company_number}", tags=["companies"], response_class=Json, responses=NOT_FOUND
 )
 async def company(_: Viewer, state: State, company_number: CompanyNumber) -> Json:
     """One company: profile, strike-off history, contacts and CRM state."""
-    async with state.db.pool.acquire() as connection:
+    async with state.reads.acquire() as connection:
         detail = await readmodel.company_detail(connection, company_number)
     if detail is None:
         raise ApiError(404, "not_found", f"company {company_number} is not in the read model")
     return ok(detail)
 
 
-@router.get(
+@pages.get(
     "/companies/{company_number}/officers",
     tags=["companies"],
     response_class=Json,
@@ -66,31 +66,32 @@ async def company(_: Viewer, state: State, company_number: CompanyNumber) -> Jso
 )
 async def company_officers(_: Viewer, state: State, company_number: CompanyNumber) -> Json:
     """The company's current (active) officers as last listed."""
-    async with state.db.pool.acquire() as connection:
+    async with state.reads.acquire() as connection:
         officers = await readmodel.officers_of(connection, company_number)
     if officers is None:
         raise ApiError(404, "not_found", f"company {company_number} is not in the read model")
     return ok({"company_number": company_number, "items": officers})
 
 
-@router.get("/leads", tags=["leads"], response_class=Json)
+@pages.get("/leads", tags=["leads"], response_class=Json)
 async def list_leads(_: Viewer, state: State, query: Annotated[LeadQuery, Query()]) -> Json:
     """Leads: directors with a business e-mail, with their company, one keyset page at a time."""
     try:
         sql, values, keys = readmodel.leads_statement(query, readmodel.LEAD_SUMMARY, query)
     except CursorError as exc:
         raise _bad_cursor(exc) from exc
-    async with state.db.pool.acquire() as connection:
-        page = await readmodel.page_of(
-            connection, sql, values, keys, query.limit, f"{query.sort}:{query.order}"
-        )
+    async with state.reads.acquire() as connection:
+        page = await readmodel.page_of(connection, sql, values, keys, f"{query.sort}:{query.order}")
     return ok(page)
+
+
+router.include_router(pages)
 
 
 @router.get("/stats", tags=["analytics"], response_class=Json)
 async def stats(_: Viewer, state: State) -> Json:
     """Counts and the pipeline funnel (detected → officers → domain → e-mail → CRM)."""
-    async with state.db.pool.acquire() as connection:
+    async with state.reads.acquire() as connection:
         return ok(await readmodel.stats(connection))
 
 
@@ -116,7 +117,7 @@ async def analytics_transitions(
 ) -> Json:
     """Entries into and exits from strike-off per day, week or month (default: last 90 days)."""
     first, last = _period(start, end, 90)
-    async with state.db.pool.acquire() as connection:
+    async with state.reads.acquire() as connection:
         rows = await readmodel.transitions(connection, interval, first, last)
     return ok({"interval": interval, "from": first, "to": last, "items": rows})
 
@@ -124,21 +125,21 @@ async def analytics_transitions(
 @router.get("/analytics/sectors", tags=["analytics"], response_class=Json)
 async def analytics_sectors(_: Viewer, state: State) -> Json:
     """Companies in strike-off per SIC section."""
-    async with state.db.pool.acquire() as connection:
+    async with state.reads.acquire() as connection:
         return ok({"items": await readmodel.sectors(connection)})
 
 
 @router.get("/analytics/regions", tags=["analytics"], response_class=Json)
 async def analytics_regions(_: Viewer, state: State) -> Json:
     """Companies in strike-off per region of their registered office."""
-    async with state.db.pool.acquire() as connection:
+    async with state.reads.acquire() as connection:
         return ok({"items": await readmodel.regions(connection)})
 
 
 @router.get("/analytics/enrichment", tags=["analytics"], response_class=Json)
 async def analytics_enrichment(_: Viewer, state: State) -> Json:
     """The enrichment funnel: officers, domain searched and found, e-mails, CRM."""
-    async with state.db.pool.acquire() as connection:
+    async with state.reads.acquire() as connection:
         summary = await readmodel.stats(connection)
     return ok({"funnel": summary["funnel"]})
 
@@ -146,7 +147,7 @@ async def analytics_enrichment(_: Viewer, state: State) -> Json:
 @router.get("/analytics/usage", tags=["analytics"], response_class=Json)
 async def analytics_usage(_: Viewer, state: State) -> Json:
     """Snov.io credits per billing period and the Companies House quota in use."""
-    async with state.db.pool.acquire() as connection:
+    async with state.reads.acquire() as connection:
         credits = await readmodel.snapshots(connection, "credits")
         gateway = await readmodel.snapshots(connection, "gateway")
     return ok({"credits": credits, "gateway": gateway[0] if gateway else None})
@@ -155,7 +156,7 @@ async def analytics_usage(_: Viewer, state: State) -> Json:
 @router.get("/status", tags=["status"], response_class=Json)
 async def status(_: Viewer, state: State) -> Json:
     """Streaming connections, gateway quota and queues, credits, jobs, dead letters, lag."""
-    async with state.db.pool.acquire() as connection:
+    async with state.reads.acquire() as connection:
         streams = await readmodel.snapshots(connection, "stream")
         gateway = await readmodel.snapshots(connection, "gateway")
         credits = await readmodel.snapshots(connection, "credits")
@@ -204,7 +205,7 @@ async def chart(
     days: Annotated[int, Query(ge=7, le=366)] = 30,
 ) -> Response:
     """A chart rendered on the server as SVG (used by the dashboard)."""
-    async with state.db.pool.acquire() as connection:
+    async with state.reads.acquire() as connection:
         if name == "entries":
             end = dt.datetime.now(dt.UTC).date()
             rows = await readmodel.transitions(
