@@ -32,9 +32,9 @@ def sync_mode() -> str:
 
 
 @contextlib.contextmanager
-def broker(work_dir: Path) -> Iterator[str]:
-    """Start a NATS JetStream server for a benchmark; yields its URL."""
-    server = (EmbeddedNats if sync_mode() == "always" else _DefaultSyncNats)(work_dir)
+def broker(work_dir: Path, mode: str | None = None) -> Iterator[str]:
+    """Start a NATS JetStream server for a benchmark (``mode``: default ``sync_mode()``)."""
+    server = (EmbeddedNats if (mode or sync_mode()) == "always" else _DefaultSyncNats)(work_dir)
     server.start()
     try:
         yield server.url

@@ -24,7 +24,7 @@ from leadpipe_runtime import (
 from stream_ingest.adapters.stream_client import Backoff, StreamClient
 from stream_ingest.handlers import ProfileChecks
 from stream_ingest.hours import ScheduledStream
-from stream_ingest.ingest import StreamProcessor
+from stream_ingest.ingest import StateLock, StreamProcessor
 from stream_ingest.settings import Settings
 from stream_ingest.streams import StreamFollower
 
@@ -36,7 +36,7 @@ async def build(context: ServiceContext[Settings]) -> Components:
     """Assemble the service's consumers and background tasks."""
     settings = context.settings
     # One writer of company states at a time: both streams and the gateway answers.
-    lock = asyncio.Lock()
+    lock = StateLock()
     checks = ProfileChecks(
         context.db,
         context.outbox,
@@ -103,7 +103,7 @@ async def build(context: ServiceContext[Settings]) -> Components:
         )
         processor = StreamProcessor(
             context.db,
-            context.js,
+            context.nats,
             context.publisher,
             name,
             signal_grace=dt.timedelta(seconds=settings.signal_grace_seconds),

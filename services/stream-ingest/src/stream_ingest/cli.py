@@ -54,7 +54,9 @@ async def bulk_import(
         await db.open(timeout=60)
         await db.migrate([definition.migrations] if definition.migrations else [])
         publisher = Publisher(js, topology, definition.name)
-        return await run_import(db, js, publisher, snapshot, all_rows=all_rows, progress=progress)
+        return await run_import(
+            db, client, publisher, snapshot, all_rows=all_rows, progress=progress
+        )
     finally:
         await db.close()
         state.closing = True

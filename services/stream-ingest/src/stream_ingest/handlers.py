@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import datetime as dt
 import logging
@@ -42,6 +41,7 @@ from leadpipe_db import Database, inbox
 from leadpipe_runtime import OutboxWriter
 from stream_ingest.adapters import repository as repo
 from stream_ingest.envelope import PROFILE_DECODER
+from stream_ingest.ingest import StateLock
 from stream_ingest.profiles import profile_from_view
 from stream_ingest.statuses import STRIKE_OFF_DETAIL
 from stream_ingest.transitions import Observation, observe
@@ -60,10 +60,10 @@ class ProfileChecks:
         outbox: OutboxWriter,
         *,
         recheck_interval: dt.timedelta,
-        lock: asyncio.Lock | None = None,
+        lock: StateLock | None = None,
     ) -> None:
         self._db = db
-        self._lock = lock or asyncio.Lock()
+        self._lock = lock or StateLock()
         self._outbox = outbox
         self._interval = recheck_interval
         self.requested = 0

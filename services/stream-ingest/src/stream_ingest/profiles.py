@@ -123,7 +123,7 @@ def profile_from_view(view: ProfileView) -> CompanyProfile:
         raw_status=view.company_status,
         company_type=view.type,
         registered_office_address=view.registered_office_address,
-        sic_codes=tuple(code for code in view.sic_codes if len(code) == 5 and code.isdigit()),
+        sic_codes=tuple([code for code in view.sic_codes if len(code) == 5 and code.isdigit()]),
         date_of_creation=view.date_of_creation,
         date_of_cessation=view.date_of_cessation,
         accounts_next_due=(

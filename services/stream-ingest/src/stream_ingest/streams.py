@@ -68,8 +68,15 @@ class StreamFollower:
             for task in (reporter, watchdog):
                 task.cancel()
             await asyncio.gather(reporter, watchdog, return_exceptions=True)
+            await self.processor.abandon()
 
     async def _resume_at(self) -> int | None:
+        try:
+            # Batches read before the connection ended are still being published: the position
+            # to resume from is known once they are checkpointed (or abandoned).
+            await self.processor.drain()
+        except Exception as exc:
+            log.warning("stream %s: resuming from the checkpoint after %r", self.stream, exc)
         position = self.processor.position
         # Resume after the last published event; replaying it would be harmless (skipped).
         return None if position is None else position + 1
@@ -101,8 +108,7 @@ class StreamFollower:
             await connection.execute(
                 "UPDATE stream_gaps SET rechecks = $2 WHERE id = $1", gap_id, len(numbers)
             )
-        self.processor.position = None
-        self.processor.open_gap = gap_id
+        self.processor.restart(gap_id)
         log.warning(
             "stream gap recorded",
             extra={"stream": self.stream, "gap_from": gap_from, "rechecks": len(numbers)},

@@ -12,6 +12,7 @@ from nats.aio.client import Client as NatsClient
 from leadpipe_bus import Publisher, PublishError
 from leadpipe_db import Database
 from leadpipe_simulators.companies_house import write_snapshot
+from stream_ingest.adapters.publishing import BatchPublisher
 from stream_ingest.bulk import importer
 from stream_ingest.cli import bulk_import
 from stream_ingest.settings import Settings
@@ -31,23 +32,23 @@ async def test_an_import_interrupted_while_publishing_resumes_without_loss_or_du
 ) -> None:
     client, _ = bus
     result = write_snapshot(tmp_path, rows=6_000, seed=31)
-    real = importer.publish_all
+    real = BatchPublisher.publish
     calls = 0
 
-    async def failing_after_one_batch(*args: object, **kwargs: object) -> None:
+    async def failing_after_one_batch(self: BatchPublisher, messages: object) -> None:
         nonlocal calls
         calls += 1
         if calls > 1:
             raise PublishError("broker went away")
-        await real(*args, **kwargs)  # type: ignore[arg-type]
+        await real(self, messages)  # type: ignore[arg-type]
 
     monkeypatch.setattr(importer, "_PUBLISH_BATCH", 100)
-    monkeypatch.setattr(importer, "publish_all", failing_after_one_batch)
+    monkeypatch.setattr(BatchPublisher, "publish", failing_after_one_batch)
     with pytest.raises(PublishError):
         await bulk_import(settings, str(result.path))
     async with db.pool.acquire() as connection:
         phase = await connection.fetchval("SELECT phase FROM bulk_imports")
-    monkeypatch.setattr(importer, "publish_all", real)
+    monkeypatch.setattr(BatchPublisher, "publish", real)
 
     resumed = await bulk_import(settings, str(result.path))
 

@@ -16,7 +16,6 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-import msgspec
 import pytest
 from nats.aio.client import Client as NatsClient
 
@@ -29,31 +28,14 @@ from leadpipe_simulators.companies_house import (
 )
 from leadpipe_testing import poll_until
 from stream_ingest.cli import bulk_import
-from stream_ingest.envelope import CompanyEnvelope
 from stream_ingest.settings import Settings
 
 from .conftest import read_messages
+from .expected import expected_observations
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 BACKLOG = 12_000
-
-
-def expected_observations(sim: CompaniesHouseSimulator) -> set[str]:
-    """Profile events whose etag differs from the company's previous one: real changes."""
-    log = sim.stream.logs["companies"]
-    decoder = msgspec.json.Decoder(CompanyEnvelope)
-    last_etag: dict[str, str | None] = {}
-    expected: set[str] = set()
-    for timepoint in range(log.first_retained, log.next_timepoint):
-        event = decoder.decode(log.line(timepoint))
-        if event.data is None:
-            continue
-        number = event.data.company_number
-        if number not in last_etag or last_etag[number] != event.data.etag:
-            expected.add(f"companies:{timepoint}")
-        last_etag[number] = event.data.etag
-    return expected
 
 
 def start(settings: Settings, sim: CompaniesHouseSimulator) -> subprocess.Popen[bytes]:

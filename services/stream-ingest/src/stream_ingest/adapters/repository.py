@@ -5,8 +5,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Iterable
+from typing import Final
 
 import asyncpg
+import msgspec
 
 from stream_ingest.transitions import CompanyState
 
@@ -17,10 +19,14 @@ _STATE_COLUMNS = (
 
 # Newer-or-equal observations only: the guard repeats the domain rule inside the database so a
 # concurrent writer (the bulk import, the gateway handler) can never be overwritten by an older
-# observation either.
-_UPSERT_STATE = f"""
+# observation either. One statement per batch: the rows travel as one JSON array (encoded in C
+# by msgspec, parsed in C by Postgres), far cheaper for this process than a parameter per value.
+_UPSERT_STATES = f"""
 INSERT INTO companies ({_STATE_COLUMNS})
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+SELECT {_STATE_COLUMNS} FROM jsonb_to_recordset($1::jsonb) AS s(
+    company_number text, company_name text, status text, status_detail text, raw_status text,
+    strike_off boolean, strike_off_kind text, observed_at timestamptz, source text,
+    source_ref text, etag text, profile_hash text, ended_at timestamptz)
 ON CONFLICT (company_number) DO UPDATE SET
     company_name = excluded.company_name, status = excluded.status,
     status_detail = excluded.status_detail, raw_status = excluded.raw_status,
@@ -30,6 +36,7 @@ ON CONFLICT (company_number) DO UPDATE SET
     profile_hash = excluded.profile_hash, ended_at = excluded.ended_at, updated_at = now()
 WHERE companies.observed_at <= excluded.observed_at
 """  # noqa: S608 - constant column list
+_JSON: Final = msgspec.json.Encoder()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,7 +61,8 @@ class Signal:
 
 
 def _state(row: asyncpg.Record) -> CompanyState:
-    return CompanyState(**dict(row))
+    # The columns are selected in the struct's field order.
+    return CompanyState(*row)
 
 
 async def load_states(
@@ -69,35 +77,45 @@ async def load_states(
 
 
 async def save_states(connection: asyncpg.Connection, states: Iterable[CompanyState]) -> None:
-    """Upsert states (newer-or-equal observations win)."""
-    await connection.executemany(
-        _UPSERT_STATE,
-        [
-            (
-                s.company_number,
-                s.company_name,
-                s.status,
-                s.status_detail,
-                s.raw_status,
-                s.strike_off,
-                s.strike_off_kind,
-                s.observed_at,
-                s.source,
-                s.source_ref,
-                s.etag,
-                s.profile_hash,
-                s.ended_at,
-            )
-            for s in states
-        ],
-    )
+    """Upsert states (newer-or-equal observations win); at most one per company."""
+    rows = list(states)
+    if rows:
+        await connection.execute(_UPSERT_STATES, _JSON.encode(rows).decode())
+
+
+_SIGNAL_COLUMNS = (
+    "company_number, kind, signal, observed_at, check_due_at, requested_at, request_id, priority"
+)
+_CURRENT = f"""
+SELECT {", ".join(f"c.{column.strip()}" for column in _STATE_COLUMNS.split(","))},
+    {", ".join(f"s.{column.strip()}" for column in _SIGNAL_COLUMNS.split(","))}
+FROM unnest($1::text[]) AS n (company_number)
+LEFT JOIN companies c ON c.company_number = n.company_number
+LEFT JOIN signals s ON s.company_number = n.company_number
+WHERE c.company_number IS NOT NULL OR s.company_number IS NOT NULL
+"""  # noqa: S608 - constant column lists
+_STATE_WIDTH: Final = len(_STATE_COLUMNS.split(","))
+
+
+async def load_current(
+    connection: asyncpg.Connection, numbers: Iterable[str]
+) -> tuple[dict[str, CompanyState], dict[str, Signal]]:
+    """The stored states and signals of the given companies, in one round trip."""
+    states: dict[str, CompanyState] = {}
+    signals: dict[str, Signal] = {}
+    for row in await connection.fetch(_CURRENT, list(numbers)):
+        values = tuple(row)
+        if values[0] is not None:
+            states[values[0]] = CompanyState(*values[:_STATE_WIDTH])
+        if values[_STATE_WIDTH] is not None:
+            signals[values[_STATE_WIDTH]] = Signal(*values[_STATE_WIDTH:])
+    return states, signals
 
 
 async def load_signals(connection: asyncpg.Connection, numbers: Iterable[str]) -> dict[str, Signal]:
     """Signals of the given companies."""
     rows = await connection.fetch(
-        "SELECT company_number, kind, signal, observed_at, check_due_at, requested_at,"
-        " request_id, priority FROM signals WHERE company_number = ANY($1::text[])",
+        f"SELECT {_SIGNAL_COLUMNS} FROM signals WHERE company_number = ANY($1::text[])",  # noqa: S608
         list(numbers),
     )
     return {row["company_number"]: Signal(**dict(row)) for row in rows}

@@ -177,18 +177,15 @@ class StreamClient:
                 chunk = await content.readany()
                 if not chunk:
                     return received
-                more = content.read_nowait()
-                while more:
-                    chunk += more
-                    more = content.read_nowait()
-                data = pending + chunk
-                cut = data.rfind(b"\n")
-                if cut < 0:
-                    pending = data
+                pieces = [pending, chunk]
+                while more := content.read_nowait():
+                    pieces.append(more)
+                parts = b"".join(pieces).split(b"\n")
+                pending = parts.pop()  # the partial line after the last newline
+                if not parts:
                     continue
-                pending = data[cut + 1 :]
-                lines = [line for line in data[:cut].split(b"\n") if line.strip()]
-                self.heartbeats += data.count(b"\n", 0, cut + 1) - len(lines)
+                lines = [line for line in parts if line and not line.isspace()]
+                self.heartbeats += len(parts) - len(lines)
                 for start in range(0, len(lines), self._batch):
                     await on_lines(lines[start : start + self._batch])
                     received = True

@@ -7,14 +7,17 @@ Phases, recorded in ``bulk_imports.phase`` so that a re-run resumes where the la
 2. ``applied`` — one transaction compares the staged rows with the stored states (older
    observations never overwrite newer ones), writes the events the snapshot causes into
    ``bulk_events``, updates the states and drops the staging rows.
-3. ``completed`` — the events are published (deterministic ids, marked as they are
-   acknowledged), and the summary is stored.
+3. ``completed`` — the events are published in JetStream atomic batches (deterministic ids,
+   marked as they are acknowledged; one commit per batch rather than one per event, which is
+   what bounds a broker that fsyncs every write), and the summary is stored.
 
 Importing the same snapshot again recomputes everything, finds nothing new and emits nothing.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -25,7 +28,7 @@ from collections.abc import Callable
 
 import asyncpg
 import msgspec
-from nats.js import JetStreamContext
+from nats.aio.client import Client as NatsClient
 
 from leadpipe_bus import Publisher
 from leadpipe_contracts import Event, derive_id, utcnow
@@ -40,7 +43,7 @@ from leadpipe_contracts.companies import (
 )
 from leadpipe_contracts.jobs import JobProgress, JobState
 from leadpipe_db import Database
-from stream_ingest.adapters.publishing import publish_all
+from stream_ingest.adapters.publishing import BatchPublisher, Message, encode_events
 from stream_ingest.bulk.csvfile import STATUS_COLUMN, CsvRows
 from stream_ingest.bulk.source import Snapshot, open_binary
 from stream_ingest.profiles import profile_from_row
@@ -49,7 +52,11 @@ from stream_ingest.statuses import STRIKE_OFF_DETAIL, STRIKE_OFF_TEXT
 log = logging.getLogger(__name__)
 
 _COPY_BATCH = 20_000
-_PUBLISH_BATCH = 4_000
+_YIELD_EVERY = 1_000
+_PUBLISH_BATCH = 5_000  # events read, encoded and published per round (atomic batches of 1,000)
+# Every strike-off row holds this text (the filter compares the trimmed status with it), so
+# rows without it are only validated and counted.
+_STRIKE_OFF_BYTES = STRIKE_OFF_TEXT.encode()
 _STAGING_COLUMNS = (
     "snapshot",
     "file",
@@ -98,14 +105,14 @@ class BulkImporter:
     def __init__(
         self,
         db: Database,
-        js: JetStreamContext,
+        client: NatsClient,
         publisher: Publisher,
         *,
         progress: Progress | None = None,
         service: str = "stream-ingest",
     ) -> None:
         self._db = db
-        self._js = js
+        self._batches = BatchPublisher(client, publisher)
         self._publisher = publisher
         self._progress = progress
         self._service = service
@@ -186,9 +193,12 @@ class BulkImporter:
         as_of = snapshot.as_of
         encode = _PROFILE_ENCODER.encode
         with open_binary(path) as (binary, position, size):  # type: ignore[arg-type]
-            rows = CsvRows(binary, keep=None if all_rows else _is_strike_off)
+            if all_rows:
+                rows = CsvRows(binary)
+            else:
+                rows = CsvRows(binary, keep=_is_strike_off, needle=_STRIKE_OFF_BYTES)
             batch: list[tuple[object, ...]] = []
-            async with self._db.pool.acquire() as connection:
+            async with self._db.pool.acquire() as connection, _Copier(self, connection) as copier:
                 last_report = 0
                 for line, row in rows:
                     profile = profile_from_row(row, as_of)
@@ -208,13 +218,16 @@ class BulkImporter:
                         )
                     )
                     if len(batch) >= _COPY_BATCH:
-                        await self._copy(connection, batch)
+                        await copier.copy(batch)
                         batch = []
+                    elif len(batch) % _YIELD_EVERY == 0:
+                        await asyncio.sleep(0)  # lets the COPY in flight go on writing
                     if self._progress is not None and rows.rows_read - last_report >= 50_000:
                         last_report = rows.rows_read
                         self._progress(position(), size, rows.rows_read)
                 if batch:
-                    await self._copy(connection, batch)
+                    await copier.copy(batch)
+                await copier.drain()
                 if self._progress is not None:
                     self._progress(position(), size, rows.rows_read)
                 async with connection.transaction():
@@ -259,6 +272,8 @@ class BulkImporter:
         at = snapshot.observed_at
         name = snapshot.name
         async with self._db.transaction() as connection:
+            # The snapshot's rows are sorted and joined in memory, not in temporary files.
+            await connection.execute("SET LOCAL work_mem = '64MB'")
             await connection.execute(
                 "CREATE TEMP TABLE snap ON COMMIT DROP AS"
                 " SELECT DISTINCT ON (company_number) company_number, company_name, raw_status,"
@@ -380,23 +395,43 @@ class BulkImporter:
     async def _publish(self, snapshot: Snapshot) -> None:
         """Publish the snapshot's unpublished events in order, marking them as acknowledged."""
         at = snapshot.observed_at
-        while True:
-            async with self._db.pool.acquire() as connection:
-                rows = await connection.fetch(
-                    "SELECT id, company_number, change, reason, company_name, kind, profile"
-                    " FROM bulk_events WHERE snapshot = $1 AND NOT published ORDER BY id"
-                    " LIMIT $2",
-                    snapshot.name,
-                    _PUBLISH_BATCH,
-                )
+        last = 0
+        sending: asyncio.Task[None] | None = None
+        try:
+            while True:
+                async with self._db.pool.acquire() as connection:
+                    rows = await connection.fetch(
+                        "SELECT id, company_number, change, reason, company_name, kind, profile"
+                        " FROM bulk_events WHERE snapshot = $1 AND NOT published AND id > $2"
+                        " ORDER BY id LIMIT $3",
+                        snapshot.name,
+                        last,
+                        _PUBLISH_BATCH,
+                    )
                 if not rows:
-                    return
+                    break
+                last = rows[-1]["id"]
+                # Encoded while the previous round is stored by the broker; sent after it.
                 events = [self._event(snapshot, row, at) for row in rows]
-                await publish_all(self._js, self._publisher, [(e, e.event_id) for e in events])
-                await connection.execute(
-                    "UPDATE bulk_events SET published = true WHERE id = ANY($1::bigint[])",
-                    [row["id"] for row in rows],
-                )
+                messages = encode_events(self._publisher, [(e, e.event_id) for e in events])
+                if sending is not None:
+                    await sending
+                sending = asyncio.create_task(self._send(messages, [row["id"] for row in rows]))
+            if sending is not None:
+                await sending
+        finally:
+            if sending is not None and not sending.done():
+                sending.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sending
+
+    async def _send(self, messages: list[Message], ids: list[int]) -> None:
+        """Publish one round and mark its events published once every one is acknowledged."""
+        await self._batches.publish(messages)
+        async with self._db.pool.acquire() as connection:
+            await connection.execute(
+                "UPDATE bulk_events SET published = true WHERE id = ANY($1::bigint[])", ids
+            )
 
     def _event(self, snapshot: Snapshot, row: asyncpg.Record, at: dt.datetime) -> Event:
         number, change = row["company_number"], row["change"]
@@ -470,6 +505,38 @@ class BulkImporter:
         await self._publisher.publish(event)
 
 
+class _Copier:
+    """COPYs batches into ``bulk_staging`` one at a time, in the background: the file is parsed
+    while Postgres stores the previous batch."""
+
+    def __init__(self, importer: BulkImporter, connection: asyncpg.Connection) -> None:
+        self._importer = importer
+        self._connection = connection
+        self._running: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> _Copier:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        running, self._running = self._running, None
+        if running is not None and not running.done():
+            running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
+
+    async def copy(self, batch: list[tuple[object, ...]]) -> None:
+        """Start copying ``batch`` once the previous batch is stored."""
+        await self.drain()
+        self._running = asyncio.create_task(self._importer._copy(self._connection, batch))
+        await asyncio.sleep(0)  # let it start writing
+
+    async def drain(self) -> None:
+        """Wait for the batch in flight (raising its error, if any)."""
+        running, self._running = self._running, None
+        if running is not None:
+            await running
+
+
 def _inserted(status: str) -> int:
     """Rows an ``INSERT`` affected, from its command status (``INSERT 0 42``)."""
     return int(status.rsplit(" ", 1)[-1])
@@ -477,7 +544,7 @@ def _inserted(status: str) -> int:
 
 async def run_import(
     db: Database,
-    js: JetStreamContext,
+    client: NatsClient,
     publisher: Publisher,
     snapshot: Snapshot,
     *,
@@ -485,5 +552,5 @@ async def run_import(
     progress: Progress | None = None,
 ) -> ImportSummary:
     """Import one snapshot (see ``BulkImporter``)."""
-    importer = BulkImporter(db, js, publisher, progress=progress)
+    importer = BulkImporter(db, client, publisher, progress=progress)
     return await importer.run(snapshot, all_rows=all_rows)
