@@ -19,33 +19,20 @@ import httpx
 import msgspec
 import pytest
 from nats.aio.client import Client as NatsClient
+from pipeline import LOCATION, Pipeline, read_stream
 
-import ch_gateway.bootstrap
-import crm_sync.bootstrap
-import officer_fetcher.bootstrap
-import query_api.bootstrap
-import snov_enricher.bootstrap
-import stream_ingest.bootstrap
-import webhook_receiver.bootstrap
 from leadpipe_bus import Publisher, Topology
-from leadpipe_contracts import Decoder, Event
+from leadpipe_contracts import Event
 from leadpipe_contracts.enrichment import ContactFound
 from leadpipe_contracts.officers import Officer, OfficersListed
 from leadpipe_db import quote_ident
-from leadpipe_embedded import free_port
-from leadpipe_runtime import Secret, Service
-from leadpipe_simulators.companies_house import CompaniesHouseSimulator, SimulatorConfig
-from leadpipe_simulators.ghl import GhlConfig, GhlSimulator
-from leadpipe_simulators.snov import SnovConfig, SnovSimulator, TaskType
+from leadpipe_simulators.snov import TaskType
 from leadpipe_testing import poll_until
 from query_api.adapters.access import AccessStore
 from query_api.auth import Role
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(300)]
 
-GHL_TOKEN = "pit-privacy"
-LOCATION = "loc-privacy"
-WEBHOOK_SECRET = "privacy-webhook-secret"
 COMPANIES = 4
 SERVICE_SCHEMAS = (
     "stream_ingest",
@@ -58,89 +45,9 @@ SERVICE_SCHEMAS = (
 )
 
 
-class Pipeline:
-    """The simulators and all seven services, query-api serving HTTP."""
-
-    def __init__(self) -> None:
-        self.ch = CompaniesHouseSimulator(SimulatorConfig(seed=23, size=3_000))
-        self.snov = SnovSimulator(SnovConfig(domain_task_delay=0.0, email_task_delay=0.0))
-        self.ghl = GhlSimulator(GhlConfig(tokens={GHL_TOKEN: LOCATION}))
-        self.services: list[Service[Any]] = []
-        self.http_port = free_port()
-        self.query_api: Service[Any] | None = None
-
-    async def start(self, nats_url: str, database_url: str, namespace: str) -> None:
-        await self.ch.start()
-        await self.snov.start()
-        await self.ghl.start()
-        hook_port = free_port()
-        common: dict[str, Any] = {
-            "nats_url": nats_url,
-            "database_url": Secret(database_url),
-            "namespace": namespace,
-            "ops_port": 0,
-            "shutdown_grace_seconds": 2,
-        }
-        secret = Secret(WEBHOOK_SECRET)
-        settings = {
-            stream_ingest.bootstrap.definition: {
-                "ch_stream_url": self.ch.stream_url,
-                "ch_stream_key": Secret("test-stream-key"),
-            },
-            ch_gateway.bootstrap.definition: {
-                "ch_api_url": self.ch.rest_url,
-                "ch_api_key": Secret("test-rest-key"),
-            },
-            officer_fetcher.bootstrap.definition: {},
-            webhook_receiver.bootstrap.definition: {
-                "webhook_secret": secret,
-                "http_port": hook_port,
-            },
-            snov_enricher.bootstrap.definition: {
-                "snov_api_url": self.snov.url,
-                "snov_client_id": "leadpipe-client",
-                "snov_client_secret": Secret("leadpipe-secret"),
-                "webhook_secret": secret,
-                "public_webhook_url": f"http://127.0.0.1:{hook_port}",
-                "batch_fill_wait_seconds": 0.2,
-                "include_unknown": True,
-            },
-            crm_sync.bootstrap.definition: {
-                "ghl_api_url": self.ghl.url,
-                "ghl_token": Secret(GHL_TOKEN),
-                "ghl_location_id": LOCATION,
-            },
-            query_api.bootstrap.definition: {
-                "http_port": self.http_port,
-                "jwt_secret": Secret("privacy-test-signing-key-0123456789"),
-                "rate_limit_per_minute": 10_000,
-            },
-        }
-        for definition, own in settings.items():
-            service = Service(definition, definition.settings_type(**common, **own))
-            self.services.append(service)
-            await service.start()
-            if definition is query_api.bootstrap.definition:
-                self.query_api = service
-
-    async def stop(self) -> None:
-        for service in reversed(self.services):
-            await service.stop()
-        await self.ghl.stop()
-        await self.snov.stop()
-        await self.ch.stop()
-
-    async def admin_key(self) -> str:
-        assert self.query_api is not None
-        _, key = await AccessStore(self.query_api.db).create_key(
-            "privacy officer", Role.ADMIN, owner="dpo"
-        )
-        return key
-
-
 @pytest.fixture
 async def pipeline(nats_url: str, database_url: str, namespace: str) -> AsyncIterator[Pipeline]:
-    running = Pipeline()
+    running = Pipeline(seed=23, with_query_api=True)
     try:
         await running.start(nats_url, database_url, namespace)
         yield running
@@ -150,7 +57,11 @@ async def pipeline(nats_url: str, database_url: str, namespace: str) -> AsyncIte
 
 @pytest.fixture
 async def api(pipeline: Pipeline) -> AsyncIterator[httpx.AsyncClient]:
-    headers = {"X-API-Key": await pipeline.admin_key()}
+    assert pipeline.query_api is not None
+    _, key = await AccessStore(pipeline.query_api.db).create_key(
+        "privacy officer", Role.ADMIN, owner="dpo"
+    )
+    headers = {"X-API-Key": key}
     base = f"http://127.0.0.1:{pipeline.http_port}"
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=10) as client:
         yield client
@@ -228,23 +139,6 @@ async def rows_naming(
             if any(person.named_in([v for v in row["v"] if v is not None]) for row in rows):
                 found.setdefault(schema.removeprefix(f"{namespace}_"), []).append(table)
     return found
-
-
-async def read_stream(nats_client: NatsClient, stream: str, event_type: Any) -> list[Any]:
-    """Every event of one type in a stream (other types are skipped)."""
-    js = nats_client.jetstream()
-    info = await js.stream_info(stream)
-    decoder: Decoder[Any] = Decoder(event_type)
-    events: list[Any] = []
-    if not info.state.messages:
-        return events
-    for sequence in range(info.state.first_seq, info.state.last_seq + 1):
-        message = await js.get_msg(stream, sequence)
-        try:
-            events.append(decoder.decode(message.data or b""))
-        except msgspec.DecodeError:
-            continue
-    return events
 
 
 async def idle(nats_client: NatsClient, connection: asyncpg.Connection, namespace: str) -> bool:

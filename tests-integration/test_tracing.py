@@ -19,91 +19,14 @@ import pytest
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
+from pipeline import LOCATION, Pipeline
 
-import ch_gateway.bootstrap
-import crm_sync.bootstrap
-import officer_fetcher.bootstrap
-import snov_enricher.bootstrap
-import stream_ingest.bootstrap
-import webhook_receiver.bootstrap
 from leadpipe_bus.telemetry import Attr, SpanName, Value
-from leadpipe_embedded import free_port
-from leadpipe_runtime import Secret, Service
-from leadpipe_simulators.companies_house import CompaniesHouseSimulator, SimulatorConfig
-from leadpipe_simulators.ghl import GhlConfig, GhlSimulator
-from leadpipe_simulators.snov import SnovConfig, SnovSimulator
 from leadpipe_testing import poll_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-GHL_TOKEN = "pit-tracing"
-LOCATION = "loc-tracing"
-WEBHOOK_SECRET = "tracing-webhook-secret"
 COMPANIES = 4
-
-
-class Pipeline:
-    """The simulators and the six services of the lead path, in one namespace."""
-
-    def __init__(self) -> None:
-        self.ch = CompaniesHouseSimulator(SimulatorConfig(seed=17, size=3_000))
-        self.snov = SnovSimulator(SnovConfig(domain_task_delay=0.0, email_task_delay=0.0))
-        self.ghl = GhlSimulator(GhlConfig(tokens={GHL_TOKEN: LOCATION}))
-        self.services: list[Service[Any]] = []
-
-    async def start(self, nats_url: str, database_url: str, namespace: str) -> None:
-        await self.ch.start()
-        await self.snov.start()
-        await self.ghl.start()
-        hook_port = free_port()
-        common: dict[str, Any] = {
-            "nats_url": nats_url,
-            "database_url": Secret(database_url),
-            "namespace": namespace,
-            "ops_port": 0,
-            "shutdown_grace_seconds": 2,
-        }
-        secret = Secret(WEBHOOK_SECRET)
-        own: dict[Any, dict[str, Any]] = {
-            stream_ingest.bootstrap.definition: {
-                "ch_stream_url": self.ch.stream_url,
-                "ch_stream_key": Secret("test-stream-key"),
-            },
-            ch_gateway.bootstrap.definition: {
-                "ch_api_url": self.ch.rest_url,
-                "ch_api_key": Secret("test-rest-key"),
-            },
-            officer_fetcher.bootstrap.definition: {},
-            webhook_receiver.bootstrap.definition: {
-                "webhook_secret": secret,
-                "http_port": hook_port,
-            },
-            snov_enricher.bootstrap.definition: {
-                "snov_api_url": self.snov.url,
-                "snov_client_id": "leadpipe-client",
-                "snov_client_secret": Secret("leadpipe-secret"),
-                "webhook_secret": secret,
-                "public_webhook_url": f"http://127.0.0.1:{hook_port}",
-                "batch_fill_wait_seconds": 0.2,
-                "include_unknown": True,
-            },
-            crm_sync.bootstrap.definition: {
-                "ghl_api_url": self.ghl.url,
-                "ghl_token": Secret(GHL_TOKEN),
-                "ghl_location_id": LOCATION,
-            },
-        }
-        for definition, settings in own.items():
-            service = Service(definition, definition.settings_type(**common, **settings))
-            self.services.append(service)
-            await service.start()
-
-    async def stop(self) -> None:
-        for service in reversed(self.services):
-            await service.stop()
-        await self.ghl.stop()
-        await self.snov.stop()
-        await self.ch.stop()
 
 
 @pytest.fixture
@@ -111,7 +34,7 @@ async def pipeline(
     nats_url: str, database_url: str, namespace: str, span_exporter: InMemorySpanExporter
 ) -> AsyncIterator[Pipeline]:
     span_exporter.clear()
-    running = Pipeline()
+    running = Pipeline(seed=17)
     try:
         await running.start(nats_url, database_url, namespace)
         yield running
