@@ -339,7 +339,9 @@ class Gateway:
         breaker_at = self._breaker.next_allowed(now)
         if breaker_at is None:
             return None
-        return max(breaker_at, self._limiter.next_allowed(now))
+        when = max(breaker_at, self._limiter.next_allowed(now))
+        # Every call the window allows is in flight: the next reply wakes the loop.
+        return None if math.isinf(when) else when
 
     async def run(self) -> None:
         """The dispatch loop and the slot writer (for the life of the service; idle while
@@ -422,7 +424,7 @@ class Gateway:
                 break
             job = self._scheduler.pop(at)
             assert job is not None  # peeked above
-            self._limiter.record(at)
+            self._limiter.start(at)
             self._breaker.on_dispatch(at)
             self._start(job, at, granted)
             started += 1
@@ -442,7 +444,7 @@ class Gateway:
                 metrics.WAIT_SECONDS.labels(waiter.priority.value).observe(
                     max(0.0, at - waiter.published_at)
                 )
-        task = asyncio.create_task(self._call(job, at, granted))
+        task = asyncio.create_task(self._call(job, at, granted, self._limiter))
         self._in_flight.add(task)
         task.add_done_callback(self._call_done)
 
@@ -452,7 +454,9 @@ class Gateway:
             log.error("upstream call handling crashed", exc_info=task.exception())
         self._wake()
 
-    async def _call(self, job: Job[Waiter], dispatched_at: float, granted: float) -> None:
+    async def _call(
+        self, job: Job[Waiter], dispatched_at: float, granted: float, limiter: SlidingWindowLimiter
+    ) -> None:
         target = job.target
         params = page_params(target, job.pages.next_start or 0)
         began = time.perf_counter()
@@ -462,6 +466,10 @@ class Gateway:
             failure = None
         except TransportFailure as exc:
             reply, failure = None, str(exc)
+        finally:
+            # The server has counted the call by now if ever: count it at this moment (the
+            # limiter it was started on, even if leadership changed meanwhile).
+            limiter.settle(self._clock())
         ended = time.perf_counter()
         metrics.UPSTREAM_SECONDS.observe(ended - began)
         try:

@@ -58,6 +58,9 @@ class SlidingWindowLimiter:
         self._slices = slices
         self._retention = window
         self._times: list[float] = sorted(history)
+        # Calls started and not yet answered: the server may count them at any moment until
+        # their reply, so they are in every window until then (see ``start``/``settle``).
+        self._open = 0
         # Theoretical time of the next call on the even schedule.
         self._scheduled = -math.inf
         for at in self._times:
@@ -97,24 +100,54 @@ class SlidingWindowLimiter:
         self._prune(now)
         times = self._times
         count = len(times)
+        # Answered calls may still fill the window; open ones fill every window.
+        room = self._budget - self._open
+        if room <= 0:
+            return math.inf
         allowed = now
-        if count >= self._budget:
-            allowed = max(allowed, times[count - self._budget] + self._window)
+        if count >= room:
+            allowed = max(allowed, times[count - room] + self._window)
         allowed = max(allowed, self._scheduled - (self.burst - 1) * self.interval)
         if self._hint_left <= 0 and now < self._hint_until:
             allowed = max(allowed, self._hint_until)
         return allowed
 
-    def record(self, at: float) -> None:
-        """Count a call made at ``at`` (every upstream call: pages, retries and probes)."""
-        bisect.insort(self._times, at)
+    def start(self, at: float) -> None:
+        """Count a call decided at ``at`` that is now on its way (every upstream call: pages,
+        retries and probes); ``settle`` it when it is answered or has failed.
+
+        The server counts a call when it arrives, which can be well after the decision (a busy
+        event loop, a slow connect). Until the call is settled it is counted in every window,
+        so a late arrival can never put more than the budget into the server's window.
+        """
+        self._open += 1
         self._scheduled = max(self._scheduled, at) + self.interval
         if at >= self._hint_basis:
             self._hint_left -= 1
 
+    def settle(self, at: float) -> None:
+        """A started call ended at ``at`` (reply or failure): from now on it counts at ``at``,
+        which is no earlier than the server can have received it."""
+        if self._open <= 0:
+            raise RuntimeError("settle() without a started call")
+        self._open -= 1
+        bisect.insort(self._times, at)
+
+    def record(self, at: float) -> None:
+        """Count a call made and answered at ``at`` (``start`` and ``settle`` at once)."""
+        self.start(at)
+        self.settle(at)
+
+    @property
+    def open(self) -> int:
+        """Calls started and not yet settled."""
+        return self._open
+
     def used(self, now: float) -> int:
-        """Calls made in the trailing window ending at ``now`` (and any counted after it)."""
-        return len(self._times) - bisect.bisect_right(self._times, now - self._window)
+        """Calls in the trailing window ending at ``now`` (and any counted after it), open
+        calls included."""
+        settled = len(self._times) - bisect.bisect_right(self._times, now - self._window)
+        return settled + self._open
 
     def grantable(self, now: float, until: float) -> int:
         """Calls that could be granted in ``[now, until)`` if each went as early as allowed
@@ -175,8 +208,10 @@ class SlidingWindowLimiter:
                 del self._window_seen[min(self._window_seen)]
         if dispatched_at < self._hint_basis:
             return
-        # Calls decided at the same instant (one batch) may reach the server after this one.
-        later = len(self._times) - bisect.bisect_left(self._times, dispatched_at) - 1
+        # Calls decided at the same instant (one batch) may reach the server after this one,
+        # and so may every open call; the observed call itself is settled already.
+        settled_since = len(self._times) - bisect.bisect_left(self._times, dispatched_at)
+        later = max(0, settled_since - 1) + self._open
         self._hint_basis = dispatched_at
         end = reset_at
         if (seen := self._window_seen.get(reset_at)) is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import heapq
 import itertools
 import math
 
@@ -107,6 +108,72 @@ def test_a_restart_from_persisted_upper_bounds_never_exceeds_the_budget(
     restarted_at = made[-1] + restart_after
     after = drive_from(restarted, restarted_at, more)
     assert max_in_window(made + after, window) <= budget
+
+
+def drive_in_flight(
+    limiter: SlidingWindowLimiter,
+    gaps: list[float],
+    delays: list[float],
+    tails: list[float],
+) -> list[float]:
+    """A gateway whose calls reach the server ``delays[i]`` after the decision and are answered
+    ``tails[i]`` after that; returns the times the server counted the calls (arrivals)."""
+    now = START
+    answers: list[float] = []  # when the open calls are answered (a heap)
+    arrivals = []
+    for i, gap in enumerate(gaps):
+        now += gap
+        while True:
+            while answers and answers[0] <= now:
+                limiter.settle(heapq.heappop(answers))
+            allowed = limiter.next_allowed(now)
+            if answers and allowed >= answers[0]:
+                now = answers[0]  # an answer comes first and may allow an earlier call
+                continue
+            assert not math.isinf(allowed), "waiting for nothing"
+            now = allowed
+            break
+        limiter.start(now)
+        arrival = now + delays[i % len(delays)]
+        arrivals.append(arrival)
+        heapq.heappush(answers, arrival + tails[i % len(tails)])
+    return arrivals
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    gaps=schedules,
+    budget=st.integers(1, 40),
+    window=st.sampled_from([3.0, 60.0, 0.7]),
+    slices=st.integers(1, 12),
+    delays=st.lists(st.one_of(st.just(0.0), st.floats(0, 0.5), st.floats(0, 10)), min_size=1),
+    tails=st.lists(st.one_of(st.just(0.0), st.floats(0, 0.5), st.floats(0, 10)), min_size=1),
+)
+def test_calls_that_reach_the_server_late_never_exceed_the_budget_in_its_windows(
+    gaps: list[float],
+    budget: int,
+    window: float,
+    slices: int,
+    delays: list[float],
+    tails: list[float],
+) -> None:
+    # The server counts arrivals, which lag the decisions by any amount (a busy event loop, a
+    # slow connect); only the reply bounds them. Open calls must count in every window.
+    limiter = SlidingWindowLimiter(budget, window, slices=slices)
+    arrivals = drive_in_flight(limiter, gaps, delays, tails)
+    assert max_in_window(arrivals, window) <= budget
+
+
+def test_a_call_in_flight_counts_until_answered_and_then_at_its_answer() -> None:
+    limiter = SlidingWindowLimiter(2, 10.0)
+    limiter.start(START)
+    limiter.start(START)
+    assert limiter.used(START + 100) == 2, "open calls are in every window"
+    assert math.isinf(limiter.next_allowed(START + 100))
+    limiter.settle(START + 4)
+    assert limiter.next_allowed(START + 5) == START + 14
+    with pytest.raises(RuntimeError):
+        SlidingWindowLimiter(2, 10.0).settle(START)
 
 
 @settings(max_examples=100, deadline=None)
