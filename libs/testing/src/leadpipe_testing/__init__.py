@@ -5,6 +5,8 @@
   testcontainers when a Docker engine answers, then embedded servers on free ports in temp dirs.
 - ``poll``: bounded polling instead of sleeps; ``ops.is_ready``: a service's /readyz.
 - ``faultproxy``: a loopback TCP proxy that injects latency, stalls, outages and cuts.
+- ``processes``: a service (or simulator) as a real OS process, to ``kill -9`` and restart.
+- ``chaos``: a seeded schedule of crashes over such processes, and the killer that runs it.
 - ``strategies``: Hypothesis strategies for every contract.
 """
 
