@@ -100,8 +100,17 @@ def commit() -> str:
             text=True,
             check=True,
         ).stdout.strip()
+        # The records this module writes are not changes to what was measured.
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            [
+                "git",
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+                "--",
+                ".",
+                ":!docs/performance.*",
+            ],
             cwd=ROOT,
             capture_output=True,
             text=True,

@@ -373,9 +373,11 @@ class Gateway:
         leader more careful, so the estimate errs on the side of few)."""
         if not self._leader or self._scheduler.peek(now) is None:
             return 0
+        held = self._slots.valid(now)
         waiting = max(1, len(self._scheduler) - len(self._in_flight))
-        grantable = self._limiter.grantable(now, now + self._horizon)
-        return max(0, min(waiting, grantable) - self._slots.valid(now))
+        # Asking for no more than can be used keeps the prediction short with a huge budget.
+        grantable = self._limiter.grantable(now, now + self._horizon, at_most=waiting + held)
+        return max(0, min(waiting, grantable) - held)
 
     def _slots_low(self, now: float) -> bool:
         """Fewer slots left than half a horizon of calls at the even rate."""

@@ -149,13 +149,15 @@ class SlidingWindowLimiter:
         settled = len(self._times) - bisect.bisect_right(self._times, now - self._window)
         return settled + self._open
 
-    def grantable(self, now: float, until: float) -> int:
-        """Calls that could be granted in ``[now, until)`` if each went as early as allowed
-        (for sizing reservations; a prediction: nothing is recorded)."""
+    def grantable(self, now: float, until: float, *, at_most: int | None = None) -> int:
+        """Calls that could be granted in ``[now, until)`` if each went as early as allowed,
+        counting no further than ``at_most`` (for sizing reservations; a prediction: nothing is
+        recorded)."""
         probe = copy.copy(self)
         probe._times = list(self._times)
         count, at = 0, now
-        while count < self._budget:
+        limit = self._budget if at_most is None else min(self._budget, at_most)
+        while count < limit:
             at = probe.next_allowed(at)
             if at >= until:
                 break

@@ -342,3 +342,10 @@ def test_calls_decided_with_the_observed_one_count_as_not_yet_seen_by_the_server
     # The first of the batch reached the server first: its Remain cannot include the others.
     limiter.observe(remaining=3, reset_at=START + 10, dispatched_at=START)
     assert limiter.next_allowed(START) == START + 10
+
+
+def test_grantable_stops_at_the_cap_so_a_huge_budget_costs_no_time() -> None:
+    # A "quota free" deployment (budget 10^9) must not make the reservation sizing loop count
+    # every call the window would allow.
+    limiter = SlidingWindowLimiter(1_000_000_000, 300.0, slices=10)
+    assert limiter.grantable(START, START + 1.0, at_most=50) == 50
