@@ -176,7 +176,10 @@ def render(data: Record) -> str:
     total = sum(len(run.results) for run in data.runs.values())
     if total:
         lines += [f"**{met} of {total} targets met** in the last recorded runs.", ""]
-    for name, run in data.runs.items():
+    # In SPEC order (P1 … P5), then any benchmark without a SPEC id.
+    for name, run in sorted(
+        data.runs.items(), key=lambda item: _SCENARIOS.get(item[0], ("P~", ""))[0]
+    ):
         spec_id, scenario = _SCENARIOS.get(name, ("", name))
         title = f"{spec_id} · `{name}`" if spec_id else f"`{name}`"
         lines += [
