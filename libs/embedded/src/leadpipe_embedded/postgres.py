@@ -107,6 +107,9 @@ class EmbeddedPostgres:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if self._user:
             _allow_traversal(self.data_dir)
+            # The binaries live in the virtualenv, which may sit in a 0700 directory (a clone
+            # made with ``mktemp -d``): the server user must be able to reach them too.
+            _allow_traversal(postgres_bin_dir())
             _chown_tree(self.data_dir, self._user)
         completed = subprocess.run(  # noqa: S603 - fixed binary, arguments built here
             [
