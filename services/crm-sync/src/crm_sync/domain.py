@@ -5,6 +5,7 @@
   tags the lead should carry.
 - ``payload_hash``: a stable hash of what is sent; an unchanged contact is never sent again.
 - ``desired_tags`` / ``tag_changes``: incremental tag edits, only of the tags crm-sync manages.
+- ``superseded``: whether a lead's publication is older than one already applied.
 - ``person_keys``: one-way keys identifying a person, shared by suppression and erasure, so that
   the suppression list holds no readable personal data.
 """
@@ -221,6 +222,23 @@ def company_has_left(left_on: dt.datetime | None, entered_on: dt.date | None) ->
     if left_on is None:
         return False
     return entered_on is None or left_on.date() >= entered_on
+
+
+def superseded(
+    occurred_at: dt.datetime,
+    event_id: str,
+    applied_at: dt.datetime | None,
+    applied_event: str | None,
+) -> bool:
+    """Whether a ``ContactFound`` is older than the lead's newest one already applied.
+
+    snov-enricher publishes a lead again when its company's facts change, each publication
+    later than the one before; publications are ordered by ``occurred_at``, then event id (the
+    order query-api keeps too). An older one delivered late must not undo a newer one.
+    """
+    if applied_at is None:
+        return False
+    return (occurred_at, event_id) < (applied_at, applied_event or "")
 
 
 def _key(kind: str, *parts: str) -> str:

@@ -2,7 +2,8 @@
 
 Outcomes (the shared runner turns them into acknowledgements):
 
-- a lead that is suppressed, unchanged since its last send, or sent now → return (ack);
+- a lead that is suppressed, unchanged since its last send, older than a publication of it
+  already applied, or sent now → return (ack);
 - GoHighLevel refuses a lead (400/422) → recorded against that lead (row + ``ContactSyncFailed``)
   and acknowledged. Not a ``PermanentError``: the refusal concerns the lead's data, not the
   message, so it belongs with the lead where the read model and operators see it, and a later
@@ -30,6 +31,7 @@ from crm_sync.domain import (
     managed_tags,
     map_contact,
     payload_hash,
+    superseded,
     tag_changes,
 )
 from crm_sync.fields import FieldResolver
@@ -160,7 +162,19 @@ class CrmSync:
         company = event.company
         async with self._locks.hold(company.company_number):
             previous = await self._store.contact(event.contact_key)
+            if previous is not None and superseded(
+                event.occurred_at, event.event_id, previous.lead_at, previous.lead_event
+            ):
+                log.info(
+                    "an older publication of the lead; not synced",
+                    extra={"contact_key": event.contact_key},
+                )
+                return
             if previous and previous.crm_contact_id and previous.payload_hash == digest:
+                # Still the newest publication: an older one redelivered later must not apply.
+                await self._store.record_newest(
+                    event.contact_key, event.occurred_at, event.event_id
+                )
                 return
             row = ContactRow(
                 contact_key=event.contact_key,
@@ -170,6 +184,8 @@ class CrmSync:
                 tags=(),
                 person_keys=tuple(sorted(keys)),
                 entered_on=company.strike_off_entered_on,
+                lead_at=event.occurred_at,
+                lead_event=event.event_id,
             )
             try:
                 result = await self._api.upsert_contact(mapped.body)
@@ -207,6 +223,8 @@ class CrmSync:
                 tags=tags,
                 person_keys=row.person_keys,
                 entered_on=row.entered_on,
+                lead_at=row.lead_at,
+                lead_event=row.lead_event,
             )
             if not await self._store.record_synced(stored, synced):
                 # An erasure of this person committed while the upsert was in flight.

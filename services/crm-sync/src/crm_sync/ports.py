@@ -21,6 +21,8 @@ class ContactRow:
         tags: Managed tags the contact carries.
         person_keys: One-way keys of the person (for suppression and erasure).
         entered_on: Strike-off entry date of the company at sync time.
+        lead_at: ``occurred_at`` of the newest ``ContactFound`` applied (None: not recorded).
+        lead_event: Its event id (orders publications with the same ``occurred_at``).
     """
 
     contact_key: str
@@ -30,6 +32,8 @@ class ContactRow:
     tags: tuple[str, ...]
     person_keys: tuple[str, ...]
     entered_on: dt.date | None = None
+    lead_at: dt.datetime | None = None
+    lead_event: str | None = None
 
 
 class ErasureRaced(Exception):
@@ -66,6 +70,10 @@ class Store(Protocol):
     async def record_synced(self, row: ContactRow, event: Event) -> bool:
         """Store a successful send and queue ``event``; False (nothing stored) if the person
         was suppressed meanwhile."""
+        ...
+
+    async def record_newest(self, contact_key: str, lead_at: dt.datetime, lead_event: str) -> None:
+        """Remember a newer publication of the lead that needed no send (same payload)."""
         ...
 
     async def record_failed(

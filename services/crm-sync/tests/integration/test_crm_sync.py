@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
+import msgspec
 import pytest
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
@@ -308,6 +309,47 @@ async def test_erasure_deletes_the_contact_and_suppresses_the_person(
         event.contact_key,
     )
     assert stored == 0
+
+
+async def test_a_republished_lead_updates_its_one_contact_and_a_late_older_one_is_ignored(
+    service_factory: Any,
+    ghl: GhlSimulator,
+    publisher: Publisher,
+    js: JetStreamContext,
+    namespace: str,
+) -> None:
+    await service_factory()
+    first = lead(1)
+    before_kind = msgspec.structs.replace(
+        first,
+        company=msgspec.structs.replace(first.company, strike_off_kind=None, lead_score=55.0),
+    )
+    await publisher.publish(before_kind)
+    await poll_until(lambda: ghl.count_by_email(first.email, LOCATION) == 1, timeout=20)
+    assert "strike-off-voluntary" not in ghl.contacts_by_email(first.email, LOCATION)[0]["tags"]
+    # snov-enricher publishes the lead again once the kind and a new score are known.
+    republished = msgspec.structs.replace(
+        first,
+        event_id="found-with-kind",
+        occurred_at=before_kind.occurred_at + dt.timedelta(seconds=1),
+        company=msgspec.structs.replace(first.company, lead_score=63.0),
+    )
+    await publisher.publish(republished)
+    await poll_until(lambda: upserts(ghl) == 2, timeout=20, message="the second upsert")
+    # The first publication redelivered late (e.g. after a retry) must not undo the second.
+    await publisher.publish(before_kind, msg_id="redelivered-late")
+    await poll_until(
+        lambda: caught_up(js, namespace, "CONTACTS", "crm-sync-contacts"),
+        timeout=20,
+        message="all three handled",
+    )
+    assert upserts(ghl) == 2
+    assert ghl.count_by_email(first.email, LOCATION) == 1
+    contact = ghl.contacts_by_email(first.email, LOCATION)[0]
+    assert {"strike-off", "leadpipe", "strike-off-voluntary"} <= set(contact["tags"])
+    field_ids = {field.name: field.id for field in ghl.custom_fields(LOCATION)}
+    values = {item["id"]: item["value"] for item in contact["customFields"]}
+    assert values[field_ids["Lead Score"]] == 63.0
 
 
 async def test_strike_off_left_tags_the_contact_and_keeps_other_tags(

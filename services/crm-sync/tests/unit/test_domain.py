@@ -18,6 +18,7 @@ from crm_sync.domain import (
     managed_tags,
     map_contact,
     payload_hash,
+    superseded,
     tag_changes,
 )
 from crm_sync.settings import LeftAction
@@ -196,3 +197,13 @@ def test_a_company_number_alone_identifies_nobody() -> None:
 def test_person_keys_hold_no_readable_personal_data() -> None:
     keys = contact_person_keys(lead())
     assert all("@" not in key and "maria" not in key.lower() for key in keys)
+
+
+def test_an_older_publication_of_a_lead_is_superseded_by_the_newest_applied() -> None:
+    at = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC)
+    earlier = at - dt.timedelta(microseconds=1)
+    assert not superseded(at, "e1", None, None), "nothing applied yet"
+    assert not superseded(at, "e1", at, "e1"), "the same publication again"
+    assert not superseded(at, "e2", earlier, "e9"), "a newer publication"
+    assert superseded(earlier, "e9", at, "e1")
+    assert superseded(at, "e1", at, "e2"), "same time: the event id decides"

@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import msgspec
 import pytest
 
 from crm_sync.adapters.ghl import CustomFieldInfo, GhlRejected, GhlUnavailable, UpsertResult
@@ -33,15 +34,21 @@ DELIVERY = Delivery(
 )
 
 
-def lead(number: int = 1, *, score: float = 50.0) -> ContactFound:
+def lead(
+    number: int = 1,
+    *,
+    score: float = 50.0,
+    kind: str | None = "voluntary",
+    at: dt.datetime | None = None,
+) -> ContactFound:
     return ContactFound(
-        event_id=f"found-{number}-{score}",
-        occurred_at=utcnow(),
+        event_id=f"found-{number}-{score}-{kind}",
+        occurred_at=at or utcnow(),
         contact_key=f"09000001:o{number}",
         company=CompanySummary(
             company_number="09000001",
             company_name="Brightwater Ltd",
-            strike_off_kind="voluntary",
+            strike_off_kind=kind,
             strike_off_entered_on=dt.date(2026, 11, 1),
             lead_score=score,
         ),
@@ -131,6 +138,13 @@ class FakeStore:
         self.events.append(event)
         return True
 
+    async def record_newest(self, contact_key: str, lead_at: dt.datetime, lead_event: str) -> None:
+        row = self.rows[contact_key]
+        if row.lead_at is None or (row.lead_at, row.lead_event or "") < (lead_at, lead_event):
+            self.rows[contact_key] = dataclasses.replace(
+                row, lead_at=lead_at, lead_event=lead_event
+            )
+
     async def record_failed(
         self, row: ContactRow, *, failed_hash: str, status: int | None, reason: str, event: Event
     ) -> None:
@@ -215,6 +229,55 @@ async def test_an_unchanged_lead_is_never_sent_twice_and_a_changed_one_is() -> N
     assert api.count("add_tags") == 1  # tags unchanged: no tag call
     synced = of_type(store, ContactSynced)
     assert [event.created for event in synced] == [True, False]
+
+
+def score_sent(api: FakeApi) -> object:
+    body = [call for name, call in api.calls if name == "upsert"][-1]
+    return {item["id"]: item["field_value"] for item in body["customFields"]}["id-Lead Score"]
+
+
+async def test_a_lead_published_again_with_its_kind_gets_the_kind_tag_and_new_score() -> None:
+    sync, api, store, _ = make()
+    t0 = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC)
+    await sync.contact_found(lead(kind=None, score=55.0, at=t0), DELIVERY)
+    assert api.tags["c-ann1@brightwater.example"] == {"strike-off", "leadpipe"}
+    republished = lead(kind="compulsory", score=63.0, at=t0 + dt.timedelta(seconds=1))
+    await sync.contact_found(republished, DELIVERY)
+    assert len(api.contacts) == 1
+    assert api.tags["c-ann1@brightwater.example"] == {
+        "strike-off",
+        "leadpipe",
+        "strike-off-compulsory",
+    }
+    assert score_sent(api) == 63.0
+    assert [event.created for event in of_type(store, ContactSynced)] == [True, False]
+
+
+async def test_an_older_publication_delivered_late_does_not_undo_a_newer_one() -> None:
+    sync, api, _store, _ = make()
+    t0 = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC)
+    old = lead(kind=None, score=55.0, at=t0)
+    new = lead(kind="compulsory", score=63.0, at=t0 + dt.timedelta(seconds=1))
+    await sync.contact_found(new, DELIVERY)
+    await sync.contact_found(old, DELIVERY)  # e.g. retried after a 503, after the newer one
+    assert api.count("upsert") == 1
+    assert "strike-off-compulsory" in api.tags["c-ann1@brightwater.example"]
+    assert score_sent(api) == 63.0
+
+
+async def test_facts_that_changed_back_are_not_undone_by_the_change_in_between() -> None:
+    sync, api, _, _ = make()
+    t0 = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC)
+    first = lead(score=55.0, at=t0)
+    middle = lead(score=63.0, at=t0 + dt.timedelta(seconds=1))
+    back = msgspec.structs.replace(
+        first, event_id="found-back", occurred_at=t0 + dt.timedelta(seconds=2)
+    )
+    await sync.contact_found(first, DELIVERY)
+    await sync.contact_found(back, DELIVERY)  # same payload as the first: nothing to send
+    await sync.contact_found(middle, DELIVERY)  # delivered last, but older than ``back``
+    assert api.count("upsert") == 1
+    assert score_sent(api) == 55.0
 
 
 async def test_tags_are_added_through_the_tag_endpoint_not_the_upsert() -> None:

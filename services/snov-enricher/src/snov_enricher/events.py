@@ -15,6 +15,7 @@ from leadpipe_contracts.enrichment import (
     OfficerSummary,
 )
 from leadpipe_contracts.status import CreditStatus
+from snov_enricher.republish import summary_fingerprint
 from snov_enricher.results import EmailCandidate, email_confidence
 
 _address_decoder = msgspec.json.Decoder(Address)
@@ -41,6 +42,21 @@ def contact_key(company_number: str, officer_key: str) -> str:
     return f"{company_number}:{officer_key}"
 
 
+def company_summary(company: Any) -> CompanySummary:
+    """What a contact carries of its company (``company`` is a ``companies`` row)."""
+    address = company["address"]
+    return CompanySummary(
+        company_number=company["company_number"],
+        company_name=company["company_name"] or company["normalised_name"] or "",
+        domain=company["domain"],
+        address=_address_decoder.decode(address) if address else None,
+        sic_codes=tuple(company["sic_codes"] or ()),
+        strike_off_kind=company["strike_off_kind"],
+        strike_off_entered_on=company["strike_off_entered_on"],
+        lead_score=company["lead_score"],
+    )
+
+
 def contact_found(
     company: Any,
     officer: Any,
@@ -48,31 +64,31 @@ def contact_found(
     now: dt.datetime,
     *,
     searched_at: dt.datetime | None = None,
+    summary: CompanySummary | None = None,
+    revision: int = 0,
 ) -> ContactFound:
     """A director's business e-mail as a lead (rows from ``companies`` and ``officers``).
 
     ``searched_at`` (when the e-mail search answered) is part of the id: a person erased and
     later found again by a new search is news to every consumer, not a duplicate of the lead
-    the erasure removed.
+    the erasure removed. A lead published again because its company's facts changed
+    (``revision`` > 0) keeps its ``contact_key``; its id adds the revision and the summary's
+    fingerprint, so a retried transaction publishes the same id and a later change a new one.
     """
     key = contact_key(company["company_number"], officer["officer_key"])
-    address = company["address"]
+    summary = summary or company_summary(company)
+    id_parts: list[object] = [
+        key,
+        candidate.email,
+        searched_at.isoformat() if searched_at else "",
+    ]
+    if revision:
+        id_parts += [revision, summary_fingerprint(summary)]
     return ContactFound(
-        event_id=derive_id(
-            "contact-found", key, candidate.email, searched_at.isoformat() if searched_at else ""
-        ),
+        event_id=derive_id("contact-found", *id_parts),
         occurred_at=now,
         contact_key=key,
-        company=CompanySummary(
-            company_number=company["company_number"],
-            company_name=company["company_name"] or company["normalised_name"] or "",
-            domain=company["domain"],
-            address=_address_decoder.decode(address) if address else None,
-            sic_codes=tuple(company["sic_codes"] or ()),
-            strike_off_kind=company["strike_off_kind"],
-            strike_off_entered_on=company["strike_off_entered_on"],
-            lead_score=company["lead_score"],
-        ),
+        company=summary,
         officer=OfficerSummary(
             officer_id=officer["officer_id"],
             first_name=officer["first_name"],

@@ -91,13 +91,15 @@ class Handlers:
             await repository.replace_directors(connection, number, event.officers)
             await repository.rescore(connection, number, now.date())
             produced = await repository.advance(connection, number, now, self._include_unknown)
+            # More or fewer directors change the score that found contacts carry.
+            produced += await repository.refresh_contacts(connection, number, now)
             await self._emit(connection, produced)
         self._wake()
 
     async def company_event(
         self, event: CompanyObserved | StrikeOffEntered, delivery: Delivery
     ) -> None:
-        """Keep the company facts the lead score and contacts use."""
+        """Keep the company facts the lead score and contacts use; republish changed contacts."""
         now = self._clock.now()
         async with self._db.transaction() as connection:
             if not await inbox.claim(connection, "companies", event.event_id):
@@ -130,6 +132,9 @@ class Handlers:
                 )
             await repository.rescore(connection, number, now.date())
             produced = await repository.advance(connection, number, now, self._include_unknown)
+            # Facts often arrive after the company's contacts were found (the strike-off kind
+            # with StrikeOffEntered, a filing that changes the score): publish them again.
+            produced += await repository.refresh_contacts(connection, number, now)
             await self._emit(connection, produced)
         self._wake()
 

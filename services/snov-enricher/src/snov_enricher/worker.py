@@ -243,6 +243,8 @@ class Enricher:
             if batch is None or batch["state"] not in ("starting", "running"):
                 return  # already applied (a duplicate push or a concurrent poll)
             items = ledger.batch_items(batch)
+            # Contacts are built from company facts that handlers change concurrently.
+            await repository.lock_companies(connection, batch["kind"], [item.key for item in items])
             if batch["kind"] == "domain":
                 domain_result = parse_domain_result(body, [item.sent[0] for item in items])
                 status = domain_result.status

@@ -92,7 +92,13 @@ async def test_a_webhook_delivered_three_times_and_a_replayed_stream_spend_credi
     assert len(run.sim.tasks()) == tasks, "no search was started again"
     assert run.sim.credits_spent() == spent
     contacts = await run.stream_events("CONTACTS", ContactFound)
-    assert len({c.event_id for c in contacts}) == 3
+    assert len({c.contact_key for c in contacts}) == 3
+    # The replay published nothing; the re-fetched list spells Alpha's name anew, a changed
+    # fact of its lead, which is published once more with it (still no search).
+    assert len({c.event_id for c in contacts}) == 4
+    assert [
+        c.contact_key for c in contacts if c.company.company_name == "Alpha Trading Limited"
+    ] == ["00000101:off-00000101-1"]
     resolved = await run.stream_events("ENRICHMENT", DomainResolved)
     assert len({r.event_id for r in resolved}) == 3
 

@@ -22,7 +22,8 @@ from leadpipe_runtime import OutboxWriter
 from leadpipe_runtime.privacy import erase_published_events
 
 _COLUMNS = (
-    "contact_key, company_number, crm_contact_id, payload_hash, tags, person_keys, entered_on"
+    "contact_key, company_number, crm_contact_id, payload_hash, tags, person_keys, entered_on,"
+    " lead_at, lead_event"
 )
 
 
@@ -35,6 +36,8 @@ def _row(record: Any) -> ContactRow:
         tags=tuple(record["tags"]),
         person_keys=tuple(record["person_keys"]),
         entered_on=record["entered_on"],
+        lead_at=record["lead_at"],
+        lead_event=record["lead_event"],
     )
 
 
@@ -81,8 +84,9 @@ class PostgresStore:
             await connection.execute(
                 """
                 INSERT INTO contacts (contact_key, company_number, entered_on, crm_contact_id,
-                                      payload_hash, tags, person_keys, status, synced_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, 'synced', now())
+                                      payload_hash, tags, person_keys, status, synced_at,
+                                      lead_at, lead_event)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, 'synced', now(), $8, $9)
                 ON CONFLICT (contact_key) DO UPDATE SET
                     company_number = EXCLUDED.company_number,
                     entered_on = EXCLUDED.entered_on,
@@ -90,6 +94,8 @@ class PostgresStore:
                     payload_hash = EXCLUDED.payload_hash,
                     tags = EXCLUDED.tags,
                     person_keys = EXCLUDED.person_keys,
+                    lead_at = EXCLUDED.lead_at,
+                    lead_event = EXCLUDED.lead_event,
                     status = 'synced',
                     synced_at = now(),
                     failed_hash = NULL, failed_status = NULL, failed_reason = NULL,
@@ -103,9 +109,21 @@ class PostgresStore:
                 row.payload_hash,
                 list(row.tags),
                 list(row.person_keys),
+                row.lead_at,
+                row.lead_event,
             )
             await self._outbox.add(connection, event)
         return True
+
+    async def record_newest(self, contact_key: str, lead_at: dt.datetime, lead_event: str) -> None:
+        await self._db.pool.execute(
+            "UPDATE contacts SET lead_at = $2, lead_event = $3, updated_at = now()"
+            " WHERE contact_key = $1 AND (lead_at IS NULL"
+            ' OR (lead_at, lead_event COLLATE "C") < ($2::timestamptz, $3::text COLLATE "C"))',
+            contact_key,
+            lead_at,
+            lead_event,
+        )
 
     async def record_failed(
         self,
@@ -120,10 +138,13 @@ class PostgresStore:
             await connection.execute(
                 """
                 INSERT INTO contacts (contact_key, company_number, entered_on, person_keys,
-                                      status, failed_hash, failed_status, failed_reason, failed_at)
-                VALUES ($1, $2, $3, $4, 'failed', $5, $6, $7, now())
+                                      status, failed_hash, failed_status, failed_reason, failed_at,
+                                      lead_at, lead_event)
+                VALUES ($1, $2, $3, $4, 'failed', $5, $6, $7, now(), $8, $9)
                 ON CONFLICT (contact_key) DO UPDATE SET
                     person_keys = EXCLUDED.person_keys,
+                    lead_at = EXCLUDED.lead_at,
+                    lead_event = EXCLUDED.lead_event,
                     status = 'failed',
                     failed_hash = EXCLUDED.failed_hash,
                     failed_status = EXCLUDED.failed_status,
@@ -138,6 +159,8 @@ class PostgresStore:
                 failed_hash,
                 status,
                 reason,
+                row.lead_at,
+                row.lead_event,
             )
             await self._outbox.add(connection, event)
 

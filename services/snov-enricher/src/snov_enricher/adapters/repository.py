@@ -6,7 +6,8 @@ The chain per company: ``waiting`` (no director known) → ``pending`` (its norm
 ``domain_lookups``) → ``found`` / ``none``. A found domain queues one ``email_lookups`` row per
 director (person + domain); a finished e-mail lookup makes a ``ContactFound`` per director whose
 best address qualifies. A cache row, once resolved, answers every later company or director with
-the same key without another search.
+the same key without another search. When a company's facts change after its contacts were
+found, ``refresh_contacts`` publishes those contacts again with the new facts (no search).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import asyncpg
 import msgspec
 
 from leadpipe_contracts import Address, Event
+from leadpipe_contracts.enrichment import ContactFound
 from leadpipe_contracts.officers import Officer, OfficerKind
 from leadpipe_runtime.privacy import fingerprint
 from leadpipe_runtime.tracing import current_traceparent
@@ -30,6 +32,7 @@ from snov_enricher.names import (
     person_key,
     split_officer_name,
 )
+from snov_enricher.republish import Published, next_publication, summary_fingerprint
 from snov_enricher.results import EmailCandidate, best_email
 from snov_enricher.score import LeadFacts, lead_score
 
@@ -358,28 +361,157 @@ async def _contacts_for(
     )
     produced: list[Event] = []
     for officer in rows:
+        # Usually locked already (``lock_companies``); this also covers a director of another
+        # company given this lookup while the result was being applied.
         company = await connection.fetchrow(
-            "SELECT * FROM companies WHERE company_number = $1", officer["company_number"]
-        )
-        key = events.contact_key(officer["company_number"], officer["officer_key"])
-        inserted = await connection.fetchval(
-            "INSERT INTO contacts (contact_key, company_number, officer_key, email, smtp_status,"
-            " found_at) VALUES ($1, $2, $3, $4, $5, $6)"
-            " ON CONFLICT (contact_key) DO UPDATE SET email = EXCLUDED.email,"
-            " smtp_status = EXCLUDED.smtp_status, found_at = EXCLUDED.found_at"
-            " WHERE contacts.email IS DISTINCT FROM EXCLUDED.email RETURNING true",
-            key,
+            "SELECT * FROM companies WHERE company_number = $1 FOR NO KEY UPDATE",
             officer["company_number"],
-            officer["officer_key"],
-            best.email,
-            best.smtp_status,
-            now,
         )
-        if inserted:
-            produced.append(
-                events.contact_found(company, officer, best, now, searched_at=searched_at)
-            )
+        event = await _publish(connection, company, officer, best, searched_at, now)
+        if event is not None:
+            produced.append(event)
     return produced
+
+
+async def _publish(
+    connection: asyncpg.Connection,
+    company: Any,
+    officer: Any,
+    candidate: EmailCandidate,
+    searched_at: dt.datetime | None,
+    now: dt.datetime,
+) -> ContactFound | None:
+    """Record the lead and return its ``ContactFound`` if consumers do not have this one yet.
+
+    The caller holds the company row's lock (see ``lock_companies``), so the facts read here
+    are the ones committed last and a concurrent fact change waits for this transaction.
+    """
+    key = events.contact_key(company["company_number"], officer["officer_key"])
+    row = await connection.fetchrow(
+        "SELECT email, summary_hash, revision, published_at FROM contacts"
+        " WHERE contact_key = $1 FOR UPDATE",
+        key,
+    )
+    previous = (
+        Published(
+            email=row["email"],
+            summary_hash=row["summary_hash"],
+            revision=row["revision"],
+            published_at=row["published_at"],
+        )
+        if row is not None
+        else None
+    )
+    summary = events.company_summary(company)
+    publication = next_publication(previous, candidate.email, summary, now)
+    if publication is None:
+        return None
+    await connection.execute(
+        "INSERT INTO contacts (contact_key, company_number, officer_key, email, smtp_status,"
+        " found_at, summary_hash, revision, published_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        " ON CONFLICT (contact_key) DO UPDATE SET email = EXCLUDED.email,"
+        " smtp_status = EXCLUDED.smtp_status,"
+        " found_at = CASE WHEN contacts.email IS DISTINCT FROM EXCLUDED.email"
+        " THEN EXCLUDED.found_at ELSE contacts.found_at END,"
+        " summary_hash = EXCLUDED.summary_hash, revision = EXCLUDED.revision,"
+        " published_at = EXCLUDED.published_at",
+        key,
+        company["company_number"],
+        officer["officer_key"],
+        candidate.email,
+        candidate.smtp_status,
+        now,
+        publication.summary_hash,
+        publication.revision,
+        publication.occurred_at,
+    )
+    return events.contact_found(
+        company,
+        officer,
+        candidate,
+        publication.occurred_at,
+        searched_at=searched_at,
+        summary=summary,
+        revision=publication.revision,
+    )
+
+
+async def refresh_contacts(
+    connection: asyncpg.Connection, number: str, now: dt.datetime
+) -> list[Event]:
+    """Publish again the company's contacts whose company summary changed since published.
+
+    Called after the company's facts (strike-off kind and date, profile, directors, hence the
+    lead score) were stored, under the company row's lock. Nothing is searched: the contact's
+    e-mail comes from the ``contacts`` row and the cached result. Erased people have no
+    ``contacts`` row; suppressed ones (company, officer id, name, e-mail) are skipped anyway.
+    """
+    if await is_suppressed_company(connection, number):
+        return []
+    company = await connection.fetchrow("SELECT * FROM companies WHERE company_number = $1", number)
+    if company is None:
+        return []
+    current = summary_fingerprint(events.company_summary(company))
+    rows = await connection.fetch(
+        "SELECT c.email AS contact_email, c.smtp_status AS contact_smtp_status,"
+        " l.candidates AS lookup_candidates, l.resolved_at AS lookup_resolved_at, o.*"
+        " FROM contacts c JOIN officers o USING (company_number, officer_key)"
+        " LEFT JOIN email_lookups l ON l.lookup_key = o.lookup_key AND l.state = 'done'"
+        " WHERE c.company_number = $1 AND c.summary_hash IS DISTINCT FROM $2"
+        " ORDER BY c.contact_key",
+        number,
+        current,
+    )
+    if not rows:
+        return []
+    ids, names = await _suppressed_people(connection, number)
+    produced: list[Event] = []
+    for row in rows:
+        email: str = row["contact_email"]
+        if (row["officer_id"] and fingerprint(row["officer_id"]) in ids) or _person_suppressed(
+            row["first_name"], row["last_name"], names
+        ):
+            continue
+        if await connection.fetchval(
+            "SELECT true FROM suppressions WHERE kind = 'email' AND value = $1",
+            fingerprint(email.strip().lower()),
+        ):
+            continue
+        cached = [
+            candidate
+            for candidate in decode_candidates(row["lookup_candidates"])
+            if candidate.email == email
+        ]
+        candidate = cached[0] if cached else EmailCandidate(email, row["contact_smtp_status"])
+        searched_at = row["lookup_resolved_at"] if cached else None
+        event = await _publish(connection, company, row, candidate, searched_at, now)
+        if event is not None:
+            produced.append(event)
+    return produced
+
+
+async def lock_companies(connection: asyncpg.Connection, kind: str, keys: Sequence[str]) -> None:
+    """Lock the companies a Snov.io result will touch, in company-number order.
+
+    Applying a result reads company facts into contacts while handlers change those facts:
+    the lock makes them take turns, so either the contact is built from the new facts or the
+    handler sees the new contact and publishes it again (``refresh_contacts``). Taking every
+    lock first, in one order, keeps the worker from deadlocking with handlers, which lock
+    their one company before anything else.
+    """
+    if kind == "domain":
+        query = (
+            "SELECT 1 FROM companies WHERE normalised_name = ANY($1::text[])"
+            " ORDER BY company_number FOR NO KEY UPDATE"
+        )
+    else:
+        query = (
+            "SELECT 1 FROM companies WHERE company_number IN"
+            " (SELECT company_number FROM officers WHERE lookup_key = ANY($1::text[]))"
+            " ORDER BY company_number FOR NO KEY UPDATE"
+        )
+    await connection.fetch(query, list(keys))
 
 
 async def apply_domain(
