@@ -18,7 +18,6 @@ from leadpipe_contracts.companies import LeftReason, Source, StrikeOffLeft
 from leadpipe_runtime import (
     BaseSettings,
     Components,
-    Secret,
     Service,
     ServiceContext,
     ServiceDefinition,
@@ -38,15 +37,8 @@ DEFINITION = ServiceDefinition(name="stream-ingest", settings_type=BaseSettings,
 
 @pytest.fixture
 async def service(
-    nats_url: str, database_url: str, namespace: str, span_exporter: InMemorySpanExporter
+    settings: BaseSettings, span_exporter: InMemorySpanExporter
 ) -> AsyncIterator[Service[BaseSettings]]:
-    settings = BaseSettings(
-        nats_url=nats_url,
-        database_url=Secret(database_url),
-        namespace=namespace,
-        ops_port=0,
-        shutdown_grace_seconds=2,
-    )
     running = Service(DEFINITION, settings)
     await running.start()
     yield running

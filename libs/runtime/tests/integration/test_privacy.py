@@ -11,7 +11,6 @@ from leadpipe_contracts.privacy import PrivacyErasureRequested
 from leadpipe_runtime import (
     BaseSettings,
     Components,
-    Secret,
     Service,
     ServiceContext,
     ServiceDefinition,
@@ -30,16 +29,7 @@ DEFINITION = ServiceDefinition(name="officer-fetcher", settings_type=BaseSetting
 
 
 @pytest.fixture
-async def service(
-    nats_url: str, database_url: str, namespace: str
-) -> AsyncIterator[Service[BaseSettings]]:
-    settings = BaseSettings(
-        nats_url=nats_url,
-        database_url=Secret(database_url),
-        namespace=namespace,
-        ops_port=0,
-        shutdown_grace_seconds=2,
-    )
+async def service(settings: BaseSettings) -> AsyncIterator[Service[BaseSettings]]:
     running = Service(DEFINITION, settings)
     await running.start()
     yield running

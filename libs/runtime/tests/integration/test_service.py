@@ -16,7 +16,6 @@ from leadpipe_db import inbox
 from leadpipe_runtime import (
     BaseSettings,
     Components,
-    Secret,
     Service,
     ServiceContext,
     ServiceDefinition,
@@ -60,16 +59,7 @@ DEFINITION = ServiceDefinition(name="stream-ingest", settings_type=BaseSettings,
 
 
 @pytest.fixture
-async def service(
-    nats_url: str, database_url: str, namespace: str
-) -> AsyncIterator[Service[BaseSettings]]:
-    settings = BaseSettings(
-        nats_url=nats_url,
-        database_url=Secret(database_url),
-        namespace=namespace,
-        ops_port=0,
-        shutdown_grace_seconds=2,
-    )
+async def service(settings: BaseSettings) -> AsyncIterator[Service[BaseSettings]]:
     running = Service(DEFINITION, settings)
     await running.start()
     yield running
@@ -166,20 +156,13 @@ async def test_topology_applied_by_the_service_is_stable_when_applied_again(
 
 
 async def test_a_service_holding_no_personal_data_confirms_each_erasure_once(
-    nats_url: str, database_url: str, namespace: str, nats_client: NatsClient
+    settings: BaseSettings, namespace: str, nats_client: NatsClient
 ) -> None:
     async def build_privacy(context: ServiceContext[BaseSettings]) -> Components:
         return Components(subscriptions=[nothing_held_erasure(context)])
 
     definition = ServiceDefinition(
         name="webhook-receiver", settings_type=BaseSettings, build=build_privacy
-    )
-    settings = BaseSettings(
-        nats_url=nats_url,
-        database_url=Secret(database_url),
-        namespace=namespace,
-        ops_port=0,
-        shutdown_grace_seconds=2,
     )
     running = Service(definition, settings)
     await running.start()
