@@ -55,21 +55,28 @@ def fingerprint(*parts: str) -> str:
 
 
 async def erase_published_events(
-    connection: asyncpg.Connection, identifiers: Iterable[str | None]
+    connection: asyncpg.Connection,
+    identifiers: Iterable[str | None],
+    *,
+    delivered: Iterable[str] = (),
 ) -> int:
     """Delete already-published outbox rows that mention any identifier; returns how many.
 
     Matching is on the lower-cased text of the event, so it errs towards deleting: a published
     row is only kept for troubleshooting, while one that names an erased person must go.
-    Unpublished rows are left to the relay (they are the service's pending output).
+    Unpublished rows are left to the relay (they are the service's pending output), except those
+    whose message id is in ``delivered``: events known to be published because they were just
+    consumed (a service handling its own erasure request can receive it before its relay has
+    recorded the publish).
     """
     needles = sorted({text.strip().lower() for text in identifiers if text and text.strip()})
     if not needles:
         return 0
     status: str = await connection.execute(
-        "DELETE FROM outbox WHERE published_at IS NOT NULL AND EXISTS ("
-        " SELECT 1 FROM unnest($1::text[]) AS needle"
+        "DELETE FROM outbox WHERE (published_at IS NOT NULL OR msg_id = ANY($2::text[]))"
+        " AND EXISTS (SELECT 1 FROM unnest($1::text[]) AS needle"
         " WHERE strpos(lower(convert_from(data, 'UTF8')), needle) > 0)",
         needles,
+        list(delivered),
     )
     return int(status.split()[-1])

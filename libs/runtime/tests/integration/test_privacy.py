@@ -73,6 +73,26 @@ async def test_published_rows_naming_the_person_go_and_everything_else_stays(
         assert await erase_published_events(connection, [None, " "]) == 0
 
 
+async def test_an_event_just_consumed_goes_even_before_its_publish_is_recorded(
+    service: Service[BaseSettings],
+) -> None:
+    context = service.context
+    assert context is not None
+    request = _naming("jane.doe@example.org", 4)
+    async with context.db.transaction() as connection:
+        # Not yet marked published (the relay cannot even see it), but known to be delivered.
+        await context.outbox.add(connection, request)
+        await context.outbox.add(connection, _naming("jane.doe@example.org", 5))
+        erased = await erase_published_events(
+            connection, ["jane.doe@example.org"], delivered=[request.event_id]
+        )
+        left = await connection.fetchval(
+            "SELECT count(*) FROM outbox WHERE msg_id = $1", request.event_id
+        )
+    assert erased == 1
+    assert left == 0
+
+
 def test_fingerprints_are_one_way_and_stable() -> None:
     assert fingerprint("jane@example.org") == fingerprint("jane@example.org")
     assert fingerprint("jane@example.org") != fingerprint("jane@example.com")

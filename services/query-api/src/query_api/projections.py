@@ -848,8 +848,11 @@ class Projector:
             name_key=key,
             company_number=e.company_number,
         )
-        # The request itself left this outbox naming the person (it is published by now).
-        await erase_published_events(connection, [e.officer_id, e.email, e.name])
+        # The request itself left this outbox naming the person: it was published (it is being
+        # consumed), though the relay may not have recorded that yet.
+        await erase_published_events(
+            connection, [e.officer_id, e.email, e.name], delivered=[e.event_id]
+        )
         await self._outbox.add(
             connection,
             PrivacyErasureCompleted(
