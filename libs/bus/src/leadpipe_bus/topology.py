@@ -35,6 +35,7 @@ from leadpipe_contracts.companies import (
     CompanyObserved,
     CompanyRecheckRequested,
     StrikeOffEntered,
+    StrikeOffKindIdentified,
     StrikeOffLeft,
 )
 from leadpipe_contracts.crm import ContactDeleted, ContactSynced, ContactSyncFailed
@@ -241,7 +242,7 @@ CONSUMERS: tuple[ConsumerSpec, ...] = (
         "snov-enricher",
         "companies",
         "COMPANIES",
-        ("companies.observed", "companies.strikeoff.entered"),
+        ("companies.observed", "companies.strikeoff.entered", "companies.strikeoff.kind"),
     ),
     _privacy("snov-enricher"),
     _privacy_lifts("snov-enricher"),
@@ -282,6 +283,8 @@ def subject_for(event: Event) -> str:
             return "companies.strikeoff.entered"
         case StrikeOffLeft():
             return "companies.strikeoff.left"
+        case StrikeOffKindIdentified():
+            return "companies.strikeoff.kind"
         case CompanyRecheckRequested():
             return "companies.recheck"
         case GatewayRequest(priority=priority):

@@ -1,7 +1,7 @@
 """Companies and their strike-off transitions (published by stream-ingest).
 
 Subjects: ``companies.observed``, ``companies.strikeoff.entered``, ``companies.strikeoff.left``,
-``companies.recheck`` (see ``leadpipe_bus.topology``).
+``companies.strikeoff.kind``, ``companies.recheck`` (see ``leadpipe_bus.topology``).
 """
 
 from __future__ import annotations
@@ -114,6 +114,27 @@ class StrikeOffLeft(Event, frozen=True, kw_only=True, tag="company.strikeoff.lef
     observed_at: dt.datetime
 
 
+class StrikeOffKindIdentified(Event, frozen=True, kw_only=True, tag="company.strikeoff.kind.v1"):
+    """The kind of a strike-off already announced as ``unknown`` became known.
+
+    A filing (DS01, First Gazette notice) read after the company entered strike-off can reveal
+    who started it; ``StrikeOffEntered`` cannot be re-sent, so this tells consumers the kind of
+    the strike-off in progress.
+
+    Attributes:
+        signal: What revealed it: the filing's signal (``application``, ``proposal``).
+        source_ref: The source's own position (``filings:<timepoint>`` for the stream).
+        observed_at: When the revealing filing was published.
+    """
+
+    company_number: str
+    kind: StrikeOffKind
+    signal: str
+    source: Source
+    source_ref: str
+    observed_at: dt.datetime
+
+
 class CompanyRecheckRequested(Event, frozen=True, kw_only=True, tag="company.recheck.v1"):
     """A company's profile should be re-read through the gateway (e.g. after a stream gap).
 
@@ -127,4 +148,10 @@ class CompanyRecheckRequested(Event, frozen=True, kw_only=True, tag="company.rec
     priority: str = "low"
 
 
-CompanyEvent = CompanyObserved | StrikeOffEntered | StrikeOffLeft | CompanyRecheckRequested
+CompanyEvent = (
+    CompanyObserved
+    | StrikeOffEntered
+    | StrikeOffLeft
+    | StrikeOffKindIdentified
+    | CompanyRecheckRequested
+)

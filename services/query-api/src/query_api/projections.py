@@ -24,6 +24,7 @@ from leadpipe_contracts.companies import (
     CompanyObserved,
     CompanyRecheckRequested,
     StrikeOffEntered,
+    StrikeOffKindIdentified,
     StrikeOffLeft,
 )
 from leadpipe_contracts.crm import ContactDeleted, ContactSynced, ContactSyncFailed
@@ -60,6 +61,7 @@ _EVENTS: tuple[type[Event], ...] = (
     CompanyRecheckRequested,
     StrikeOffEntered,
     StrikeOffLeft,
+    StrikeOffKindIdentified,
     OfficersListed,
     OfficersPurged,
     DomainResolved,
@@ -123,6 +125,30 @@ async def _set_name(
         name,
         at,
         event,
+    )
+
+
+async def _settle_strike_off_kind(connection: asyncpg.Connection, number: str) -> None:
+    """Set ``strike_off_kind`` from the newest entry and any kind identified for it later.
+
+    An entry that names its kind decides. One of unknown kind takes the newest identified kind
+    when no exit lies between the two observations (a filing read after the profile may carry
+    a slightly earlier time): a kind identified across an exit belongs to another strike-off.
+    Derived from stored facts only, so the result does not depend on the order of events.
+    """
+    await connection.execute(
+        "UPDATE companies c SET strike_off_kind = CASE"
+        " WHEN h.kind IS NOT NULL AND h.kind <> 'unknown' THEN h.kind"
+        " WHEN c.identified_kind IS NOT NULL AND NOT EXISTS (SELECT 1 FROM strikeoff_history l"
+        "   WHERE l.company_number = c.company_number AND l.transition = 'left'"
+        "   AND l.occurred_at BETWEEN least(c.kind_at, h.occurred_at)"
+        "   AND greatest(c.kind_at, h.occurred_at)) THEN c.identified_kind"
+        " ELSE h.kind END"
+        " FROM (SELECT kind, occurred_at FROM strikeoff_history"
+        "   WHERE company_number = $1 AND transition = 'entered'"
+        "   ORDER BY occurred_at DESC, event_id DESC LIMIT 1) h"
+        " WHERE c.company_number = $1",
+        number,
     )
 
 
@@ -251,6 +277,7 @@ class Projector:
             CompanyObserved: self._company_observed,
             StrikeOffEntered: self._strike_off_entered,
             StrikeOffLeft: self._strike_off_left,
+            StrikeOffKindIdentified: self._strike_off_kind_identified,
             OfficersListed: self._officers_listed,
             OfficersPurged: self._officers_purged,
             DomainResolved: self._domain_resolved,
@@ -364,6 +391,7 @@ class Projector:
             e.observed_at,
             e.event_id,
         )
+        await _settle_strike_off_kind(connection, e.company_number)
         await add_to_feed(
             connection,
             e.event_id,
@@ -404,6 +432,7 @@ class Projector:
             e.observed_at,
             e.event_id,
         )
+        await _settle_strike_off_kind(connection, e.company_number)
         name = await connection.fetchval(
             "SELECT company_name FROM companies WHERE company_number = $1", e.company_number
         )
@@ -421,6 +450,21 @@ class Projector:
                 "source": str(e.source),
             },
         )
+
+    async def _strike_off_kind_identified(
+        self, connection: asyncpg.Connection, e: StrikeOffKindIdentified
+    ) -> None:
+        await _ensure_company(connection, e.company_number)
+        await connection.execute(
+            "UPDATE companies SET identified_kind = $2, kind_at = $3, kind_event = $4"
+            " WHERE company_number = $1"
+            " AND (kind_at IS NULL OR (kind_at, kind_event) < ($3, $4))",
+            e.company_number,
+            str(e.kind),
+            e.observed_at,
+            e.event_id,
+        )
+        await _settle_strike_off_kind(connection, e.company_number)
 
     # officers --------------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from leadpipe_contracts.companies import (
     Source,
     StrikeOffEntered,
     StrikeOffKind,
+    StrikeOffKindIdentified,
     StrikeOffLeft,
 )
 from leadpipe_contracts.enrichment import (
@@ -79,7 +80,13 @@ class Events:
         )
 
     def entered(
-        self, number: str, name: str, *, minutes: int | None = None, at: dt.datetime | None = None
+        self,
+        number: str,
+        name: str,
+        *,
+        minutes: int | None = None,
+        at: dt.datetime | None = None,
+        kind: StrikeOffKind = StrikeOffKind.VOLUNTARY,
     ) -> StrikeOffEntered:
         at = at or self._at(minutes)
         return StrikeOffEntered(
@@ -89,8 +96,23 @@ class Events:
             company_name=name,
             source=Source.STREAM,
             signal="profile",
-            kind=StrikeOffKind.VOLUNTARY,
+            kind=kind,
             entered_on=at.date(),
+            observed_at=at,
+        )
+
+    def kind_identified(
+        self, number: str, kind: StrikeOffKind, *, minutes: int | None = None
+    ) -> StrikeOffKindIdentified:
+        at = self._at(minutes)
+        return StrikeOffKindIdentified(
+            event_id=derive_id("kind", number, at),
+            occurred_at=at,
+            company_number=number,
+            kind=kind,
+            signal="proposal",
+            source=Source.STREAM,
+            source_ref=f"filings:{number}",
             observed_at=at,
         )
 

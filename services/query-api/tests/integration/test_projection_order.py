@@ -15,6 +15,7 @@ from nats.aio.client import Client as NatsClient
 
 from leadpipe_bus import Publisher, Topology
 from leadpipe_contracts import Event
+from leadpipe_contracts.companies import StrikeOffKind
 from leadpipe_contracts.crm import ContactSynced, ContactSyncFailed
 from leadpipe_contracts.jobs import JobProgress, JobState
 from leadpipe_contracts.privacy import PrivacyErasureRequested
@@ -142,6 +143,55 @@ def test_any_order_with_repeats_gives_the_canonical_read_model(
     @given(st.permutations(history), st.lists(st.integers(0, len(history) - 1), max_size=5))
     @settings(
         max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), database=None
+    )
+    def orders(order: list[Event], repeats: list[int]) -> None:
+        sequence = list(order) + [order[index] for index in repeats]
+        assert loop.run_until_complete(replay(db, projector, sequence)) == reference
+
+    orders()
+
+
+def test_an_identified_kind_completes_the_unknown_entry_it_follows_in_any_order(
+    database: tuple[Database, Projector, asyncio.AbstractEventLoop], events: Any
+) -> None:
+    db, projector, loop = database
+    unknown, voluntary, compulsory = (
+        StrikeOffKind.UNKNOWN,
+        StrikeOffKind.VOLUNTARY,
+        StrikeOffKind.COMPULSORY,
+    )
+    history = [
+        # A kind identified for an earlier strike-off, with an exit since: not this entry's.
+        events.entered("08100001", "ALPHA LTD", minutes=21, kind=unknown),
+        events.kind_identified("08100001", compulsory, minutes=25),
+        events.left("08100001", minutes=30),
+        events.entered("08100001", "ALPHA LTD", minutes=40, kind=unknown),
+        # The filing's time may be a little before the profile's that started the strike-off.
+        events.entered("08100002", "BRAVO LTD", minutes=50, kind=unknown),
+        events.kind_identified("08100002", voluntary, minutes=49),
+        # An entry that names its kind decides.
+        events.entered("08100003", "CHARLIE LTD", minutes=60, kind=compulsory),
+        events.kind_identified("08100003", voluntary, minutes=61),
+        # The usual case: a filing read after the entry reveals its kind.
+        events.entered("08100004", "DELTA LTD", minutes=70, kind=unknown),
+        events.kind_identified("08100004", compulsory, minutes=71),
+    ]
+
+    async def kinds() -> dict[str, str]:
+        rows = await db.pool.fetch("SELECT company_number, strike_off_kind FROM companies")
+        return {row["company_number"]: row["strike_off_kind"] for row in rows}
+
+    reference = loop.run_until_complete(replay(db, projector, history))
+    assert loop.run_until_complete(kinds()) == {
+        "08100001": "unknown",
+        "08100002": "voluntary",
+        "08100003": "compulsory",
+        "08100004": "compulsory",
+    }
+
+    @given(st.permutations(history), st.lists(st.integers(0, len(history) - 1), max_size=4))
+    @settings(
+        max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None
     )
     def orders(order: list[Event], repeats: list[int]) -> None:
         sequence = list(order) + [order[index] for index in repeats]

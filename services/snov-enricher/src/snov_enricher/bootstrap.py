@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from leadpipe_bus import Subscription
-from leadpipe_contracts.companies import CompanyObserved, StrikeOffEntered, StrikeOffLeft
+from leadpipe_contracts.companies import (
+    CompanyObserved,
+    StrikeOffEntered,
+    StrikeOffKindIdentified,
+    StrikeOffLeft,
+)
 from leadpipe_contracts.jobs import JobCommand
 from leadpipe_contracts.officers import OfficersListed
 from leadpipe_contracts.privacy import PrivacyErasureRequested, PrivacySuppressionLifted
@@ -57,7 +62,7 @@ def make_build(
                 ),
                 Subscription(
                     consumer(SERVICE, "companies"),
-                    CompanyObserved | StrikeOffEntered,
+                    CompanyObserved | StrikeOffEntered | StrikeOffKindIdentified,
                     handlers.company_event,
                 ),
                 Subscription(

@@ -15,7 +15,12 @@ import msgspec
 
 from leadpipe_bus import Delivery
 from leadpipe_contracts import Event, derive_id
-from leadpipe_contracts.companies import CompanyObserved, StrikeOffEntered, StrikeOffLeft
+from leadpipe_contracts.companies import (
+    CompanyObserved,
+    StrikeOffEntered,
+    StrikeOffKindIdentified,
+    StrikeOffLeft,
+)
 from leadpipe_contracts.jobs import JobAction, JobCommand
 from leadpipe_contracts.officers import OfficersListed
 from leadpipe_contracts.privacy import (
@@ -97,12 +102,29 @@ class Handlers:
         self._wake()
 
     async def company_event(
-        self, event: CompanyObserved | StrikeOffEntered, delivery: Delivery
+        self,
+        event: CompanyObserved | StrikeOffEntered | StrikeOffKindIdentified,
+        delivery: Delivery,
     ) -> None:
         """Keep the company facts the lead score and contacts use; republish changed contacts."""
         now = self._clock.now()
         async with self._db.transaction() as connection:
             if not await inbox.claim(connection, "companies", event.event_id):
+                return
+            if isinstance(event, StrikeOffKindIdentified):
+                number = event.company_number
+                # Handled before its StrikeOffEntered (handlers run concurrently), the kind
+                # still needs a row to wait in; the entry then keeps it.
+                await repository.ensure_company(connection, number, None)
+                # Only the kind changes: nothing new to search, so the worker is not woken.
+                if not await repository.identify_strike_off_kind(
+                    connection, number, event.kind.value
+                ):
+                    return
+                await repository.rescore(connection, number, now.date())
+                await self._emit(
+                    connection, await repository.refresh_contacts(connection, number, now)
+                )
                 return
             if isinstance(event, CompanyObserved):
                 profile = event.profile

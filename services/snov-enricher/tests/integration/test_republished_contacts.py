@@ -13,7 +13,12 @@ import pytest
 from crm_sync.bootstrap import definition as crm_definition
 from crm_sync.settings import Settings as CrmSettings
 from leadpipe_contracts import derive_id, utcnow
-from leadpipe_contracts.companies import Source, StrikeOffEntered, StrikeOffKind
+from leadpipe_contracts.companies import (
+    Source,
+    StrikeOffEntered,
+    StrikeOffKind,
+    StrikeOffKindIdentified,
+)
 from leadpipe_contracts.enrichment import ContactFound
 from leadpipe_contracts.privacy import PrivacyErasureRequested
 from leadpipe_runtime import Secret, Service
@@ -189,3 +194,94 @@ async def test_a_kind_arriving_after_the_contact_reaches_the_one_crm_contact_wit
     await poll_until(lambda: crm_caught_up(run), timeout=20, message="crm-sync caught up")
     assert len(await run.stream_events("CONTACTS", ContactFound)) == len(published)
     assert ghl.count_by_email(EMAIL, LOCATION) == 0
+
+
+def kind_identified(number: str, kind: StrikeOffKind, timepoint: int) -> StrikeOffKindIdentified:
+    return StrikeOffKindIdentified(
+        event_id=f"filings:{timepoint}:kind",
+        occurred_at=utcnow(),
+        company_number=number,
+        kind=kind,
+        signal="proposal",
+        source=Source.STREAM,
+        source_ref=f"filings:{timepoint}",
+        observed_at=utcnow(),
+    )
+
+
+async def test_a_kind_identified_after_an_unknown_entry_rescores_and_republishes_the_contact(
+    pipeline: Launcher,
+) -> None:
+    run = await pipeline()
+    run.sim.set_domain(NAME, "brightwater.co.uk")
+    run.sim.set_emails("Ann", "Lee", "brightwater.co.uk", [EmailCandidate(EMAIL)])
+    await run.publish(
+        strike_off_entered(StrikeOffKind.UNKNOWN),
+        officers_listed(NUMBER, NAME, [officer(NUMBER, "Lee", "Ann")]),
+    )
+    await poll_until(
+        lambda: run.events_when("CONTACTS", ContactFound, 1), timeout=30, message="the contact"
+    )
+    await poll_until(run.caught_up, timeout=20, message="the entry handled")
+    await poll_until(
+        lambda: run.value("SELECT count(*) = 0 FROM {s}.outbox WHERE published_at IS NULL"),
+        message="outbox drained",
+    )
+    before = await run.stream_events("CONTACTS", ContactFound)
+    assert before[-1].company.strike_off_kind == "unknown"
+    unknown_score = await run.value(
+        "SELECT lead_score FROM {s}.companies WHERE company_number = $1", NUMBER
+    )
+    tasks, spent = len(run.sim.tasks()), run.sim.credits_spent()
+
+    await run.publish(kind_identified(NUMBER, StrikeOffKind.VOLUNTARY, 77))
+    published = await poll_until(
+        lambda: run.events_when("CONTACTS", ContactFound, len(before) + 1),
+        timeout=20,
+        message="the contact published again",
+    )
+    await poll_until(run.caught_up, timeout=20, message="the kind handled")
+    row = (
+        await run.rows(
+            "SELECT strike_off_kind, lead_score FROM {s}.companies WHERE company_number = $1",
+            NUMBER,
+        )
+    )[0]
+    assert row["strike_off_kind"] == "voluntary"
+    assert row["lead_score"] == unknown_score + 3, "a voluntary strike-off scores 3 points"
+    latest = published[-1]
+    assert latest.contact_key == before[-1].contact_key
+    assert latest.company.strike_off_kind == "voluntary"
+    assert latest.company.lead_score == row["lead_score"]
+    assert (len(run.sim.tasks()), run.sim.credits_spent()) == (tasks, spent), "nothing searched"
+
+    # The same fact again, and a replay of the whole history, change and publish nothing.
+    await run.publish(kind_identified(NUMBER, StrikeOffKind.VOLUNTARY, 78))
+    await run.restart_enricher(replay=True)
+    await poll_until(run.caught_up, timeout=20, message="the replay handled")
+    await poll_until(
+        lambda: run.value("SELECT count(*) = 0 FROM {s}.outbox WHERE published_at IS NULL"),
+        message="outbox drained",
+    )
+    assert len(await run.stream_events("CONTACTS", ContactFound)) == len(published)
+    assert await run.value(
+        "SELECT (strike_off_kind, lead_score) = ('voluntary', $2) FROM {s}.companies"
+        " WHERE company_number = $1",
+        NUMBER,
+        row["lead_score"],
+    )
+
+
+async def test_an_unknown_entry_handled_after_its_identified_kind_keeps_the_kind(
+    pipeline: Launcher,
+) -> None:
+    run = await pipeline()
+    await run.publish(kind_identified(NUMBER, StrikeOffKind.COMPULSORY, 90))
+    await poll_until(run.caught_up, timeout=20, message="the kind handled")
+    await run.publish(strike_off_entered(StrikeOffKind.UNKNOWN))
+    await poll_until(run.caught_up, timeout=20, message="the entry handled")
+
+    kind = await run.value(
+        "SELECT strike_off_kind FROM {s}.companies WHERE company_number = $1", NUMBER
+    )
+    assert kind == "compulsory"

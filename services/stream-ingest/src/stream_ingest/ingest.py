@@ -41,6 +41,7 @@ from leadpipe_contracts.companies import (
     Source,
     StrikeOffEntered,
     StrikeOffKind,
+    StrikeOffKindIdentified,
     StrikeOffLeft,
 )
 from leadpipe_db import Database
@@ -461,6 +462,25 @@ class StreamProcessor:
         if current is not None and current.strike_off:
             if current.strike_off_kind in (None, StrikeOffKind.UNKNOWN.value):
                 work.put_state(msgspec.structs.replace(current, strike_off_kind=kind))
+                if found.kind is not StrikeOffKind.UNKNOWN:
+                    # StrikeOffEntered already went out without the kind: tell consumers now.
+                    work.events.append(
+                        (
+                            StrikeOffKindIdentified(
+                                event_id=f"{ref}:kind",
+                                occurred_at=observed_at,
+                                correlation_id=ref,
+                                causation_id=ref,
+                                company_number=number,
+                                kind=found.kind,
+                                signal=found.type.value,
+                                source=Source.STREAM,
+                                source_ref=ref,
+                                observed_at=observed_at,
+                            ),
+                            f"{ref}:kind",
+                        )
+                    )
             return
         due = None
         if found.type is SignalType.PROPOSAL:

@@ -135,10 +135,16 @@ async def set_strike_off(
     kind: str | None = None,
     entered_on: dt.date | None = None,
 ) -> None:
-    """Record entering (with kind and date) or leaving proposal to strike off."""
+    """Record entering (with kind and date) or leaving proposal to strike off.
+
+    An entry of unknown kind keeps a kind already known while the company is in strike-off:
+    that kind was identified for this strike-off (``StrikeOffKindIdentified`` handled first).
+    """
     await connection.execute(
         "UPDATE companies SET in_strike_off = $2,"
-        " strike_off_kind = coalesce($3, strike_off_kind),"
+        " strike_off_kind = CASE WHEN $3::text IS NULL THEN strike_off_kind"
+        " WHEN $3 = 'unknown' AND in_strike_off AND strike_off_kind IS NOT NULL"
+        " THEN strike_off_kind ELSE $3 END,"
         " strike_off_entered_on = coalesce($4, strike_off_entered_on), updated_at = now()"
         " WHERE company_number = $1",
         number,
@@ -146,6 +152,22 @@ async def set_strike_off(
         kind,
         entered_on,
     )
+
+
+async def identify_strike_off_kind(connection: asyncpg.Connection, number: str, kind: str) -> bool:
+    """Store the kind of the company's strike-off in progress if it was not known yet.
+
+    Returns:
+        Whether the stored kind changed (a company that left strike-off keeps what it had).
+    """
+    status: str = await connection.execute(
+        "UPDATE companies SET strike_off_kind = $2, updated_at = now()"
+        " WHERE company_number = $1 AND in_strike_off"
+        " AND coalesce(strike_off_kind, 'unknown') = 'unknown' AND $2 <> 'unknown'",
+        number,
+        kind,
+    )
+    return status != "UPDATE 0"
 
 
 async def replace_directors(
