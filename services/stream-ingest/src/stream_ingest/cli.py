@@ -15,7 +15,7 @@ import typer
 
 from leadpipe_bus import ConnectionState, Publisher, Topology, apply_topology, connect
 from leadpipe_db import Database
-from leadpipe_runtime import load_settings
+from leadpipe_runtime import configure_logging, load_settings, secrets_of
 from stream_ingest.bootstrap import definition
 from stream_ingest.bulk import HeaderError, ImportSummary, resolve_snapshot, run_import
 from stream_ingest.bulk.importer import Progress
@@ -86,6 +86,9 @@ def register(app: typer.Typer) -> None:
         except (ValueError, msgspec.ValidationError) as exc:
             typer.echo(f"bulk-import: {exc}", err=True)
             raise typer.Exit(2) from exc
+        # Quarantined rows, replaced bytes and phase timings are logged with their context, as
+        # the service logs (JSON lines on stderr; the summary alone goes to stdout).
+        configure_logging(definition.name, settings.log_level, secrets=secrets_of(settings))
         try:
             summary = asyncio.run(_with_progress(settings, path_or_url, all_rows, day))
         except (HeaderError, SourceError) as exc:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -120,3 +124,40 @@ def strike_off_numbers_zip(path: Path) -> set[str]:
             reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8", newline=""))
             next(reader)
             return {row[1] for row in reader if len(row) == 55 and row[11] == STRIKE_OFF}
+
+
+def test_the_command_prints_only_the_summary_and_logs_quarantined_rows_with_their_context(
+    nats_url: str, database_url: str, namespace: str, tmp_path: Path
+) -> None:
+    malformed = pick_malformed_rows(2_000, 6, seed=3)
+    result = write_snapshot(tmp_path, rows=2_000, seed=13, malformed=malformed)
+    rejected_lines = {m.line for m in result.malformed_lines if m.kind != "invalid_utf8"}
+    env = {
+        **os.environ,
+        "LEADPIPE_NATS_URL": nats_url,
+        "LEADPIPE_DATABASE_URL": database_url,
+        "LEADPIPE_NAMESPACE": namespace,
+    }
+
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("leadpipe")), "bulk-import", str(result.path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+
+    summary = json.loads(done.stdout)
+    assert done.stdout.count("\n") == 1
+    assert summary["rejected"] == len(rejected_lines) > 0
+    logs = [json.loads(line) for line in done.stderr.splitlines()]
+    quarantined = [entry for entry in logs if entry["msg"] == "row quarantined"]
+    assert {entry["line"] for entry in quarantined} == rejected_lines
+    assert all(entry["reason"] and entry["file"] for entry in quarantined)
+    assert {entry["service"] for entry in logs} == {"stream-ingest"}
+    assert [entry["msg"] for entry in logs if "seconds" in entry] == [
+        "snapshot loaded",
+        "snapshot applied",
+        "snapshot published",
+    ]

@@ -7,9 +7,10 @@ Phases, recorded in ``bulk_imports.phase`` so that a re-run resumes where the la
 2. ``applied`` — one transaction compares the staged rows with the stored states (older
    observations never overwrite newer ones), writes the events the snapshot causes into
    ``bulk_events``, updates the states and drops the staging rows.
-3. ``completed`` — the events are published in JetStream atomic batches (deterministic ids,
-   marked as they are acknowledged; one commit per batch rather than one per event, which is
-   what bounds a broker that fsyncs every write), and the summary is stored.
+3. ``completed`` — the events are published in id order in JetStream atomic batches
+   (deterministic ids; one commit per batch rather than one per event, which is what bounds a
+   broker that fsyncs every write), ``bulk_imports.published_through`` advancing as each round
+   is acknowledged, and the summary is stored.
 
 Importing the same snapshot again recomputes everything, finds nothing new and emits nothing.
 """
@@ -24,7 +25,8 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import asyncpg
 import msgspec
@@ -124,14 +126,20 @@ class BulkImporter:
         phase = await self._begin(snapshot, all_rows)
         await self._report(snapshot, JobState.RUNNING, 0, f"phase {phase}")
         if phase == "loading":
-            await self._load(snapshot, all_rows)
-            await self._apply(snapshot)
-        await self._publish(snapshot)
+            await self._timed("loaded", self._load(snapshot, all_rows))
+            await self._timed("applied", self._apply(snapshot))
+        await self._timed("published", self._publish(snapshot))
         summary = await self._finish(snapshot, time.perf_counter() - started)
         await self._report(snapshot, JobState.COMPLETED, summary.rows_read, summary.to_json())
         return summary
 
     # -- phases ----------------------------------------------------------------------------
+
+    @staticmethod
+    async def _timed(done: str, phase: Coroutine[Any, Any, None]) -> None:
+        started = time.perf_counter()
+        await phase
+        log.info("snapshot %s", done, extra={"seconds": round(time.perf_counter() - started, 1)})
 
     async def _begin(self, snapshot: Snapshot, all_rows: bool) -> str:
         async with self._db.transaction() as connection:
@@ -150,8 +158,12 @@ class BulkImporter:
                 await connection.execute(
                     "DELETE FROM bulk_staging WHERE snapshot = $1", snapshot.name
                 )
+                # A new snapshot's events will all come after every stored one: its marker
+                # starts there, so publishing never scans older snapshots' events. A re-run
+                # keeps its marker (what it published then stays published).
                 await connection.execute(
-                    "INSERT INTO bulk_imports (snapshot, as_of, all_rows) VALUES ($1, $2, $3)"
+                    "INSERT INTO bulk_imports (snapshot, as_of, all_rows, published_through)"
+                    " VALUES ($1, $2, $3, (SELECT coalesce(max(id), 0) FROM bulk_events))"
                     " ON CONFLICT (snapshot) DO UPDATE SET phase = 'loading', as_of = $2,"
                     ' all_rows = $3, rows_read = 0, matched = 0, entered = 0, "left" = 0,'
                     " unchanged = 0, rejected = 0, started_at = now(), finished_at = NULL",
@@ -393,16 +405,19 @@ class BulkImporter:
             )
 
     async def _publish(self, snapshot: Snapshot) -> None:
-        """Publish the snapshot's unpublished events in order, marking them as acknowledged."""
+        """Publish the snapshot's events after its marker in id order, advancing the marker."""
         at = snapshot.observed_at
-        last = 0
+        async with self._db.pool.acquire() as connection:
+            last = await connection.fetchval(
+                "SELECT published_through FROM bulk_imports WHERE snapshot = $1", snapshot.name
+            )
         sending: asyncio.Task[None] | None = None
         try:
             while True:
                 async with self._db.pool.acquire() as connection:
                     rows = await connection.fetch(
                         "SELECT id, company_number, change, reason, company_name, kind, profile"
-                        " FROM bulk_events WHERE snapshot = $1 AND NOT published AND id > $2"
+                        " FROM bulk_events WHERE snapshot = $1 AND id > $2"
                         " ORDER BY id LIMIT $3",
                         snapshot.name,
                         last,
@@ -416,7 +431,7 @@ class BulkImporter:
                 messages = encode_events(self._publisher, [(e, e.event_id) for e in events])
                 if sending is not None:
                     await sending
-                sending = asyncio.create_task(self._send(messages, [row["id"] for row in rows]))
+                sending = asyncio.create_task(self._send(snapshot, messages, last))
             if sending is not None:
                 await sending
         finally:
@@ -425,12 +440,15 @@ class BulkImporter:
                 with contextlib.suppress(asyncio.CancelledError):
                     await sending
 
-    async def _send(self, messages: list[Message], ids: list[int]) -> None:
-        """Publish one round and mark its events published once every one is acknowledged."""
+    async def _send(self, snapshot: Snapshot, messages: list[Message], through: int) -> None:
+        """Publish one round; once every message is acknowledged, move the marker past it
+        (rounds are sent one after another, so everything before it is published too)."""
         await self._batches.publish(messages)
         async with self._db.pool.acquire() as connection:
             await connection.execute(
-                "UPDATE bulk_events SET published = true WHERE id = ANY($1::bigint[])", ids
+                "UPDATE bulk_imports SET published_through = $2 WHERE snapshot = $1",
+                snapshot.name,
+                through,
             )
 
     def _event(self, snapshot: Snapshot, row: asyncpg.Record, at: dt.datetime) -> Event:
