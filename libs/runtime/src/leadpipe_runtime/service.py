@@ -40,6 +40,7 @@ from leadpipe_bus import (
 from leadpipe_bus.lag import sample_forever
 from leadpipe_db import Database
 from leadpipe_runtime.health import CheckResult, HealthRegistry, Status, flag
+from leadpipe_runtime.heap import settle_after_start
 from leadpipe_runtime.logs import configure_logging
 from leadpipe_runtime.ops import OpsServer
 from leadpipe_runtime.outbox import OutboxRelay, OutboxWriter
@@ -257,6 +258,7 @@ async def run_until_signal(service: Service[Any]) -> int:
         failed = asyncio.create_task(service.wait_failed())
         done, _ = await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
         if starting in done and starting.exception() is None:
+            settle_after_start()
             done, _ = await asyncio.wait({stopping, failed}, return_when=asyncio.FIRST_COMPLETED)
             code = 1 if failed in done else 0
         elif starting in done:
