@@ -12,9 +12,13 @@ Measured, one Result per SPEC §6 P5 target:
   rate limit, one query) served the same way, side by side in the same run;
 - CSV export of 100 k leads: rows/s and the server's RSS growth during the export.
 
-Printed besides (no SPEC line): the p99 of detail and list pages with the 64 connections paced to
-offer half the measured capacity, since the p99 target at 64 always-busy connections implies
-2,560 req/s (Little's law).
+The p99 target is reported two ways, both as summary lines. With 64 always-busy connections
+(closed loop) a 25 ms p99 needs at least 64 / 25 ms = 2,560 req/s (Little's law) — more than
+the SPEC's own 1,000 req/s target, and more than the bare baseline serves here. So the p99 is
+also measured with the 64 connections offering the SPEC's 1,000 req/s: each client pauses
+between a response and its next request for an exponentially distributed time (independent
+users with think time, not 64 clients firing in lockstep), calibrated so that about 1,000
+requests/s are served.
 
 ``python -m bench.query_api serve …`` is the server process (not a benchmark of its own).
 """
@@ -51,7 +55,7 @@ LEADS = 100_000
 CONNECTIONS = 64
 DURATION = 15
 ROUNDS = 3  # each closed-loop measurement is split into rounds, interleaved with the others
-PACED_FRACTION = 0.5  # of the measured capacity, for the p99 under paced load (printed only)
+OFFERED_RATE = 1_000  # req/s offered by the 64 clients for the p99 at the SPEC's rate
 LIST_PATHS = (
     "/api/v1/companies?status=strike_off&region=London&limit=50",
     "/api/v1/companies?sic_section=F&sort=lead_score&limit=50",
@@ -178,6 +182,7 @@ def _full_app(dsn: str) -> Any:
 
     from leadpipe_bus import Publisher, Topology
     from leadpipe_runtime import OutboxWriter, Secret
+    from leadpipe_runtime.heap import settle_after_start
     from query_api.adapters.access import AccessStore
     from query_api.api import AppState, create_app
     from query_api.auth import Authenticator
@@ -192,6 +197,7 @@ def _full_app(dsn: str) -> Any:
         # As the service's HTTP task does: the service pool, then the read endpoints' pool.
         await db.open()
         await state.reads.open()
+        settle_after_start()  # as run_until_signal does once a service has started
         yield
         await state.reads.close()
         await db.close()
@@ -264,8 +270,10 @@ local key = os.getenv("LP_KEY")
 local pause = tonumber(os.getenv("LP_PAUSE_MS") or "0")
 local count = 0
 if pause > 0 then
-  -- Paced load: each connection waits this long between a response and its next request.
-  delay = function() return pause end
+  -- Paced load: each connection waits between a response and its next request, on average
+  -- this long, exponentially distributed (independent clients, not a lockstep).
+  math.randomseed(os.time())
+  delay = function() return math.floor(-math.log(1 - math.random()) * pause) end
 end
 request = function()
   count = count + 1
@@ -513,35 +521,51 @@ async def _measure(dsn: str) -> list[Result]:
             _report("bare FastAPI + asyncpg PK lookup", bare_load)
             _report("query-api detail page", detail)
             _report("query-api filtered list page", listing)
-            paced_errors = 0
-            # The p99 target at 64 always-busy connections needs 64 / 25 ms = 2,560 req/s (Little's
-            # law); where capacity is lower, also show the p99 with the load paced below it.
-            for name, paths, capacity in (
-                ("detail page", [f"/api/v1/companies/{n}" for n in numbers], detail.rate),
-                ("filtered list page", list(LIST_PATHS), listing.rate),
+            paced: dict[str, Load] = {}
+            for name, paths in (
+                ("detail page", [f"/api/v1/companies/{n}" for n in numbers]),
+                ("filtered list page", list(LIST_PATHS)),
             ):
-                offered = PACED_FRACTION * capacity
-                paced = _load(port, paths, key, work, rate=offered)
+                # The pause is the clients' think time; their response times lengthen each
+                # cycle, so a short probe measures them and the pause is shortened to match.
+                probe = _load(port, paths, key, work, rate=OFFERED_RATE, seconds=3)
+                responses = CONNECTIONS / probe.rate - CONNECTIONS / OFFERED_RATE
+                think = max(0.001, CONNECTIONS / OFFERED_RATE - responses)
+                paced[name] = _load(port, paths, key, work, rate=CONNECTIONS / think)
                 _quiesce(process.pid)
-                paced_errors += paced.errors
-                _report(f"query-api {name} paced at {offered:.0f} req/s offered"
-                        f" ({PACED_FRACTION:.0%} of capacity)", paced)  # fmt: skip
+                _report(f"query-api {name}, 64 clients offering {OFFERED_RATE:,} req/s",
+                        paced[name])  # fmt: skip
             rows, seconds, growth = await _export(port, key, process.pid)
             print(f"  CSV export: {rows:,} leads in {seconds:.2f} s ({rows / seconds:,.0f} rows/s),"
                   f" server RSS growth {growth:.1f} MB")  # fmt: skip
-    errors = bare_load.errors + detail.errors + listing.errors + paced_errors
+    errors = bare_load.errors + detail.errors + listing.errors
+    errors += sum(load.errors for load in paced.values())
     if rows != LEADS or errors:
         raise RuntimeError(f"bad run: {rows} rows exported, {errors} failed requests")
     bare_rate = bare_load.rate
     return [
         Result("P5 detail pages req/s (auth + rate limit)", detail.rate, 1_000, True, " req/s"),
         Result("P5 detail pages vs bare FastAPI+asyncpg", detail.rate / bare_rate, 0.75, True),
-        Result("P5 detail pages p99 at 64 clients", detail.p99, 25, False, " ms"),
+        Result("P5 detail pages p99, 64 always-busy clients", detail.p99, 25, False, " ms"),
+        Result(
+            f"P5 detail pages p99, 64 clients offering {OFFERED_RATE:,} req/s",
+            paced["detail page"].p99,
+            25,
+            False,
+            " ms",
+        ),
         Result("P5 filtered list pages req/s", listing.rate, 1_000, True, " req/s"),
         Result(
             "P5 filtered list pages vs bare FastAPI+asyncpg", listing.rate / bare_rate, 0.75, True
         ),
-        Result("P5 filtered list pages p99 at 64 clients", listing.p99, 25, False, " ms"),
+        Result("P5 filtered list pages p99, 64 always-busy clients", listing.p99, 25, False, " ms"),
+        Result(
+            f"P5 filtered list pages p99, 64 clients offering {OFFERED_RATE:,} req/s",
+            paced["filtered list page"].p99,
+            25,
+            False,
+            " ms",
+        ),
         Result("P5 CSV export of 100k leads", rows / seconds, 100_000, True, " rows/s"),
         Result("P5 CSV export RSS growth", growth, 50, False, " MB"),
     ]
