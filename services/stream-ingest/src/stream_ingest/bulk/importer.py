@@ -288,8 +288,8 @@ class BulkImporter:
         async with self._db.transaction() as connection:
             # The snapshot's rows are sorted and joined in memory, not in temporary files.
             await connection.execute("SET LOCAL work_mem = '64MB'")
-            # Without the profiles (fetched by row address where an event needs one), the
-            # snapshot's rows are sorted in memory rather than in temporary files.
+            # The profiles stay in bulk_staging (fetched by row address for the observed
+            # events): without them a full snapshot's rows fit that memory.
             await connection.execute(
                 "CREATE TEMP TABLE snap ON COMMIT DROP AS"
                 " SELECT DISTINCT ON (company_number) company_number, company_name, raw_status,"
