@@ -11,7 +11,7 @@ import csv
 import io
 from collections.abc import Callable
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from stream_ingest.bulk.csvfile import COLUMNS, CsvRows
@@ -101,6 +101,8 @@ def lines(draw: st.DrawFn) -> bytes:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# A lone \r in the file's last line, which has no line break of its own.
+@example(body=[b"\r", b" "], header_end=b"\r\n", block=1 << 20, filtered=False)
 @given(
     body=st.lists(lines(), max_size=12),
     header_end=st.sampled_from([b"\r\n", b"\n"]),

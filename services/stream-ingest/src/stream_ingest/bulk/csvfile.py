@@ -383,7 +383,8 @@ class CsvRows:
                 text = raw.decode("utf-8", _REPLACE_HANDLER)
                 if terminated:
                     text += "\n"
-                if "\r" in text[:-2]:
+                # A terminated line may end in \r\n (no lone \r); the file's last line may not.
+                if "\r" in (text[:-2] if terminated else text):
                     pending.extend(part for part in _LONE_CR.split(text) if part)
                 else:
                     pending.append(text)
