@@ -12,7 +12,7 @@ from leadpipe_bus.apply import apply_topology
 from leadpipe_bus.connection import ConnectionState, connect
 from leadpipe_bus.deadletter import DeadLetterWriter, list_dead_letters, retry_dead_letter
 from leadpipe_bus.errors import HandlerError, PermanentError, PublishError, Retry, TransientError
-from leadpipe_bus.publisher import Publisher
+from leadpipe_bus.publisher import BROKER_UNAVAILABLE, Publisher
 from leadpipe_bus.replay import ReplayResult, first_sequence_since, replay
 from leadpipe_bus.runner import ConsumerRunner, Delivery, Handler, Subscription
 from leadpipe_bus.topology import (
@@ -26,6 +26,7 @@ from leadpipe_bus.topology import (
 )
 
 __all__ = [
+    "BROKER_UNAVAILABLE",
     "CONSUMERS",
     "SERVICES",
     "STREAMS",

@@ -21,15 +21,17 @@ from leadpipe_contracts import Event, encode
 
 log = logging.getLogger(__name__)
 
-_RETRYABLE = (
+BROKER_UNAVAILABLE: tuple[type[Exception], ...] = (
     asyncio.TimeoutError,
     nats.errors.TimeoutError,
     nats.errors.NoRespondersError,
     nats.errors.ConnectionClosedError,
     nats.errors.ConnectionReconnectingError,
     nats.errors.OutboundBufferLimitError,
-    ServiceUnavailableError,
 )
+"""What a publish or request raises while the broker cannot be reached or does not answer."""
+
+_RETRYABLE: tuple[type[Exception], ...] = (*BROKER_UNAVAILABLE, ServiceUnavailableError)
 
 
 class Publisher:

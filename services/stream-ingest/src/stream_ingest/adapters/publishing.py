@@ -28,14 +28,13 @@ from collections.abc import Sequence
 from typing import Final, TypeAlias
 
 import msgspec
-import nats.errors
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from nats.js.api import Header, PubAck
 from opentelemetry import trace
 from opentelemetry.context import Context
 
-from leadpipe_bus import Publisher, subject_for
+from leadpipe_bus import BROKER_UNAVAILABLE, Publisher, subject_for
 from leadpipe_bus.headers import MSG_ID
 from leadpipe_bus.metrics import PUBLISHED
 from leadpipe_bus.telemetry import Attr, SpanName
@@ -58,14 +57,7 @@ _BATCH_COMMIT: Final = str(Header.BATCH_COMMIT.value)
 _BATCH_HEADERS: Final = (_BATCH_ID, _BATCH_SEQUENCE, _BATCH_COMMIT)
 _ATOMIC_DISABLED: Final = 10174
 _DUPLICATE_IN_BATCH: Final = 10201
-_UNAVAILABLE = (
-    asyncio.TimeoutError,
-    nats.errors.TimeoutError,
-    nats.errors.NoRespondersError,
-    nats.errors.ConnectionClosedError,
-    nats.errors.ConnectionReconnectingError,
-    nats.errors.OutboundBufferLimitError,
-)
+_NOT_ACKNOWLEDGED: tuple[type[Exception], ...] = (*BROKER_UNAVAILABLE, msgspec.DecodeError)
 
 
 class _ApiError(msgspec.Struct):
@@ -143,7 +135,7 @@ class BatchPublisher:
             subject, data, headers = messages[last]
             reply = await client.request(subject, data, timeout=self._timeout, headers=headers)
             ack = _ACK_DECODER.decode(reply.data)
-        except (*_UNAVAILABLE, msgspec.DecodeError) as exc:
+        except _NOT_ACKNOWLEDGED as exc:
             # Stored or not (an unfinished batch is abandoned by the server), publishing the
             # messages again by id settles it; the shared publisher rides out outages.
             log.warning("atomic batch of %d not acknowledged (%r); one by one", len(messages), exc)
