@@ -111,22 +111,18 @@ class Handlers:
         async with self._db.transaction() as connection:
             if not await inbox.claim(connection, "companies", event.event_id):
                 return
+            # Only the kind changes with StrikeOffKindIdentified: nothing new to search.
+            searchable = not isinstance(event, StrikeOffKindIdentified)
             if isinstance(event, StrikeOffKindIdentified):
                 number = event.company_number
                 # Handled before its StrikeOffEntered (handlers run concurrently), the kind
                 # still needs a row to wait in; the entry then keeps it.
                 await repository.ensure_company(connection, number, None)
-                # Only the kind changes: nothing new to search, so the worker is not woken.
                 if not await repository.identify_strike_off_kind(
                     connection, number, event.kind.value
                 ):
                     return
-                await repository.rescore(connection, number, now.date())
-                await self._emit(
-                    connection, await repository.refresh_contacts(connection, number, now)
-                )
-                return
-            if isinstance(event, CompanyObserved):
+            elif isinstance(event, CompanyObserved):
                 profile = event.profile
                 number = profile.company_number
                 relevant = profile.status_detail == STRIKE_OFF_DETAIL
@@ -153,12 +149,17 @@ class Handlers:
                     entered_on=event.entered_on,
                 )
             await repository.rescore(connection, number, now.date())
-            produced = await repository.advance(connection, number, now, self._include_unknown)
+            produced = (
+                await repository.advance(connection, number, now, self._include_unknown)
+                if searchable
+                else []
+            )
             # Facts often arrive after the company's contacts were found (the strike-off kind
             # with StrikeOffEntered, a filing that changes the score): publish them again.
             produced += await repository.refresh_contacts(connection, number, now)
             await self._emit(connection, produced)
-        self._wake()
+        if searchable:
+            self._wake()
 
     async def strike_off_left(self, event: StrikeOffLeft, delivery: Delivery) -> None:
         """Stop enriching a company that left strike-off (its pending work is skipped)."""
