@@ -17,10 +17,12 @@ import pytest
 
 from leadpipe_db import Database
 from leadpipe_embedded import free_port
+from leadpipe_runtime import Service
 from query_api import exports
 from query_api.adapters import readmodel
 from query_api.adapters.readmodel import ReadPool
 from query_api.auth import Role
+from query_api.settings import Settings
 
 pytestmark = pytest.mark.integration
 
@@ -133,6 +135,70 @@ async def test_keyset_pages_cover_every_row_once_in_order(
         ).json()["items"]
     ]
     assert names == sorted(names)
+
+
+async def test_stored_list_items_are_the_summary_fields_as_row_to_json_writes_them(
+    service: Service[Settings], loaded: list[str]
+) -> None:
+    # Every field of every item came by an UPDATE after the first insert (profile, entry, exit,
+    # officers, contacts, score), so equal text shows the trigger keeps each item current, with
+    # COMPANY_SUMMARY's fields, names and order, written as the page query would write them.
+    fields = ", ".join(f"co.{name}" for name in readmodel.COMPANY_SUMMARY)
+    rows = await service.db.pool.fetch(
+        f"SELECT co.list_item, row_to_json(f)::text AS expected FROM companies co,"
+        f" LATERAL (SELECT {fields}) AS f WHERE co.company_number = ANY($1::text[])",
+        loaded,
+    )
+    assert len(rows) == len(loaded)
+    for row in rows:
+        assert row["list_item"] == row["expected"]
+    assert list(json.loads(rows[0]["list_item"])) == readmodel.COMPANY_SUMMARY
+
+
+# A new value for each field of a list item: (value bound in SQL, as the item's JSON shows it).
+ITEM_CHANGES: dict[str, tuple[object, object]] = {
+    "company_name": ("RENAMED LTD", "RENAMED LTD"),
+    "company_status": ("dissolved", "dissolved"),
+    "company_type": ("plc", "plc"),
+    "strike_off": (True, True),
+    "strike_off_kind": ("compulsory", "compulsory"),
+    "entered_on": (dt.date(2026, 3, 4), "2026-03-04"),
+    "left_on": (dt.date(2026, 5, 6), "2026-05-06"),
+    "left_reason": ("dissolved", "dissolved"),
+    "postcode": ("CF10 1AA", "CF10 1AA"),
+    "postcode_area": ("CF", "CF"),
+    "region": ("Wales", "Wales"),
+    "sic_codes": (["62012", "70229"], ["62012", "70229"]),
+    "date_of_creation": (dt.date(2001, 2, 3), "2001-02-03"),
+    "accounts_overdue": (True, True),
+    "officer_count": (4, 4),
+    "domain": ("late.example", "late.example"),
+    "contact_count": (2, 2),
+    "synced_count": (1, 1),
+    "lead_score": (12.5, 12.5),
+}
+
+
+async def test_an_update_of_any_one_item_field_reaches_the_stored_item(
+    service: Service[Settings],
+) -> None:
+    assert set(ITEM_CHANGES) == set(readmodel.COMPANY_SUMMARY) - {"company_number"}
+    number = "02999999"
+    pool = service.db.pool
+    await pool.execute("INSERT INTO companies (company_number) VALUES ($1)", number)
+    try:
+        for field, (value, shown) in ITEM_CHANGES.items():
+            await pool.execute(
+                f"UPDATE companies SET {field} = $2 WHERE company_number = $1",
+                number,
+                value,
+            )
+            stored = await pool.fetchval(
+                "SELECT list_item FROM companies WHERE company_number = $1", number
+            )
+            assert json.loads(stored)[field] == shown, field
+    finally:
+        await pool.execute("DELETE FROM companies WHERE company_number = $1", number)
 
 
 async def test_bad_input_is_refused_precisely(

@@ -211,7 +211,9 @@ def companies_statement(
     conditions = where_companies(query, params, "co.")
     key_names: list[str] = []
     order = "co.company_number"
-    select = _select(COMPANY_COLUMNS, fields, csv=csv)
+    # A page of the summary fields relays each company's stored item (migration 0006).
+    stored = page is not None and fields == COMPANY_SUMMARY
+    select = "co.list_item" if stored else _select(COMPANY_COLUMNS, fields, csv=csv)
     if page is not None:
         keys, kinds = _keys(page.sort)
         condition, order = keyset(page, params, keys, kinds)
@@ -223,7 +225,8 @@ def companies_statement(
         )
     source = f"companies co WHERE {' AND '.join(conditions) or 'true'}"
     if page is not None:
-        sql = _paged(select, source, order, fields, key_names, params.add(page.limit + 1))
+        items = None if stored else fields
+        sql = _paged(select, source, order, items, key_names, params.add(page.limit + 1))
     else:
         sql = f"SELECT {select} FROM {source} ORDER BY {order}"  # noqa: S608 - fixed fragments
     return sql, params.values, key_names
@@ -264,27 +267,36 @@ def leads_statement(
 
 
 def _paged(
-    select: str, source: str, order: str, fields: list[str], key_names: list[str], fetch: str
+    select: str,
+    source: str,
+    order: str,
+    fields: list[str] | None,
+    key_names: list[str],
+    fetch: str,
 ) -> str:
     """One row for a keyset page: its items as a JSON array, whether more follow, the last keys.
 
     ``select`` names ``fields`` and ``key_names`` over ``source`` (tables and WHERE), read in
     ``order``; ``fetch`` is the parameter holding the page size plus one (the extra row only tells
     that another page exists). Postgres writes the items' JSON (``row_to_json``: ISO dates,
-    arrays, numbers, compact), so the API relays it without decoding a row.
+    arrays, numbers, compact), so the API relays it without decoding a row. With ``fields``
+    None, ``select`` names ``list_item`` instead: each item's JSON as stored.
     """
     numbered = (
         f"SELECT {select}, row_number() OVER (ORDER BY {order}) AS _n"  # noqa: S608 - fixed fragments
         f" FROM {source} ORDER BY {order} LIMIT {fetch}"
     )
-    item = ", ".join(f"p.{name}" for name in fields)
+    item, lateral = "p.list_item", ""
+    if fields is not None:
+        item = "row_to_json(f)::text"
+        lateral = f", LATERAL (SELECT {', '.join(f'p.{name}' for name in fields)}) AS f"
     last_keys = "".join(
         f", min(p.{name}) FILTER (WHERE p._n = {fetch} - 1) AS {name}" for name in key_names
     )
     return (
-        f"SELECT '[' || coalesce(string_agg(row_to_json(f)::text, ',' ORDER BY p._n)"  # noqa: S608 - fixed fragments
+        f"SELECT '[' || coalesce(string_agg({item}, ',' ORDER BY p._n)"  # noqa: S608 - fixed fragments
         f" FILTER (WHERE p._n < {fetch}), '') || ']' AS items, count(*) = {fetch} AS more"
-        f"{last_keys} FROM ({numbered}) AS p, LATERAL (SELECT {item}) AS f"
+        f"{last_keys} FROM ({numbered}) AS p{lateral}"
     )
 
 
