@@ -166,12 +166,13 @@ def serve(argv: list[str]) -> None:
         app = namespace["app"]
     else:
         app = _full_app(args.dsn)
-    # The asyncio loop, as in the service (the runtime runs it); HTTP parser: uvicorn's choice.
+    # Both servers on the event loop the services run on (leadpipe_runtime.loop: uvloop); HTTP
+    # parser: uvicorn's choice (httptools).
     uvicorn.run(
         app,
         host="127.0.0.1",
         port=args.port,
-        loop="asyncio",
+        loop="uvloop",
         log_level="warning",
         access_log=False,
     )

@@ -39,6 +39,7 @@ from leadpipe_bus import (
 )
 from leadpipe_bus.lag import sample_forever
 from leadpipe_db import Database
+from leadpipe_runtime import loop as event_loop
 from leadpipe_runtime.health import CheckResult, HealthRegistry, Status, flag
 from leadpipe_runtime.heap import settle_after_start
 from leadpipe_runtime.logs import configure_logging
@@ -285,4 +286,4 @@ def main(definition: ServiceDefinition[S], argv: list[str] | None = None) -> Non
         raise SystemExit(2) from exc
     configure_logging(definition.name, settings.log_level, secrets=secrets_of(settings))
     configure_tracing(definition.name)
-    raise SystemExit(asyncio.run(run_until_signal(Service(definition, settings))))
+    raise SystemExit(event_loop.run(run_until_signal(Service(definition, settings))))
