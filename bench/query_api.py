@@ -147,7 +147,8 @@ app = FastAPI(lifespan=lifespan)
 async def bare(number: str):
     row = await state["pool"].fetchrow("SELECT * FROM companies WHERE company_number = $1",
                                        number)
-    return {key: value for key, value in row.items() if key != "name_tsv"}
+    # The row as stored, less what only the app's own queries read (search vector, list item).
+    return {key: value for key, value in row.items() if key not in ("name_tsv", "list_item")}
 """
 
 

@@ -316,32 +316,35 @@ async def page_of(
     return {"items": msgspec.Raw(record["items"].encode()), "next_cursor": next_cursor}
 
 
+# Built once at import rather than for every request (it never varies).
+_DETAIL = (
+    f"SELECT {_select(COMPANY_COLUMNS, COMPANY_SUMMARY)}, co.status_detail,"  # noqa: S608 - fixed fragments
+    " co.address::text AS address, co.sic_sections, co.accounts_category,"
+    " co.confirmation_overdue, co.has_individual_director, co.domain_found,"
+    " co.strike_off_source,"
+    " (SELECT coalesce(json_agg(json_build_object('transition', h.transition,"
+    "   'on_date', h.on_date, 'kind', h.kind, 'reason', h.reason, 'source', h.source,"
+    "   'signal', h.signal, 'occurred_at', h.occurred_at)"
+    "   ORDER BY h.occurred_at, h.event_id), '[]')"
+    "  FROM strikeoff_history h WHERE h.company_number = co.company_number)::text AS history,"
+    " (SELECT coalesce(json_agg(json_build_object('contact_key', c.contact_key,"
+    "   'first_name', c.first_name, 'last_name', c.last_name, 'role', c.role,"
+    "   'email', c.email, 'smtp_status', c.smtp_status, 'confidence', c.confidence,"
+    "   'sync_state', c.sync_state, 'crm_contact_id', c.crm_contact_id)"
+    "   ORDER BY c.contact_key), '[]')"
+    "  FROM contacts c WHERE c.company_number = co.company_number AND c.found)::text"
+    "  AS contacts"
+    " FROM companies co WHERE co.company_number = $1"
+)
+
+
 async def company_detail(connection: asyncpg.Connection, number: str) -> dict[str, Any] | None:
     """Everything the read model holds about one company, or None.
 
     One round trip: the history and the contacts come back as JSON built by Postgres and are
     passed through to the response undecoded (``msgspec.Raw``).
     """
-    record = await connection.fetchrow(
-        f"SELECT {_select(COMPANY_COLUMNS, COMPANY_SUMMARY)}, co.status_detail,"  # noqa: S608 - fixed fragments
-        " co.address::text AS address, co.sic_sections, co.accounts_category,"
-        " co.confirmation_overdue, co.has_individual_director, co.domain_found,"
-        " co.strike_off_source,"
-        " (SELECT coalesce(json_agg(json_build_object('transition', h.transition,"
-        "   'on_date', h.on_date, 'kind', h.kind, 'reason', h.reason, 'source', h.source,"
-        "   'signal', h.signal, 'occurred_at', h.occurred_at)"
-        "   ORDER BY h.occurred_at, h.event_id), '[]')"
-        "  FROM strikeoff_history h WHERE h.company_number = co.company_number)::text AS history,"
-        " (SELECT coalesce(json_agg(json_build_object('contact_key', c.contact_key,"
-        "   'first_name', c.first_name, 'last_name', c.last_name, 'role', c.role,"
-        "   'email', c.email, 'smtp_status', c.smtp_status, 'confidence', c.confidence,"
-        "   'sync_state', c.sync_state, 'crm_contact_id', c.crm_contact_id)"
-        "   ORDER BY c.contact_key), '[]')"
-        "  FROM contacts c WHERE c.company_number = co.company_number AND c.found)::text"
-        "  AS contacts"
-        " FROM companies co WHERE co.company_number = $1",
-        number,
-    )
+    record = await connection.fetchrow(_DETAIL, number)
     if record is None:
         return None
     detail = dict(record)
