@@ -3,8 +3,7 @@
 uvloop implements the asyncio event loop on libuv with the same API; per I/O event it costs a
 fraction of the stock loop. Measured on query-api's detail pages (SPEC §6 P5 load, two cores,
 each loop in turn twice): 2,800 to 3,100 requests/s on asyncio's loop, 3,400 to 3,460 on
-uvloop.
-Every library the services use (asyncpg, nats-py, aiohttp, uvicorn) supports it.
+uvloop. Every library the services use (asyncpg, nats-py, aiohttp, uvicorn) supports it.
 """
 
 from __future__ import annotations
